@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# build.sh - set up, build and test ludwig-infer.
+#
+#   ./build.sh            find (or install) libtorch, build build/libludwiginfer.so,
+#                         build/ludwig_infer.h and build/ludwig-infer
+#   ./build.sh test       build, then run every test: Go, C, Python, Rust
+#   ./build.sh env        print the environment the Go tool needs (eval "$(./build.sh env)")
+#
+# libtorch comes from, in order:
+#   $LIBTORCH             a folder with include/ and lib/ (a libtorch zip, or the
+#                         torch/ folder of a pip wheel:
+#                         LIBTORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'))
+#   Debian's libtorch-dev (1.13), installed with apt-get when missing and run as root.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD="$ROOT/build"
+cd "$ROOT"
+
+log() { [ -n "${LI_QUIET:-}" ] || echo "build.sh: $*" >&2; }
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+apt_install() {
+  # apt_install PKG... : installs Debian packages as root, else prints the command.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing $* with apt-get"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; then
+      apt-get update >/dev/null 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >/dev/null
+    fi
+  else
+    die "missing Debian packages; run: sudo apt-get install -y --no-install-recommends $*"
+  fi
+}
+
+find_torch() {
+  # Sets TORCH_CXXFLAGS, TORCH_LIBDIR, TORCH_LIBS.
+  if [ -n "${LIBTORCH:-}" ]; then
+    [ -f "$LIBTORCH/include/torch/script.h" ] || die "LIBTORCH=$LIBTORCH has no include/torch/script.h"
+    [ -d "$LIBTORCH/lib" ] || die "LIBTORCH=$LIBTORCH has no lib/"
+    TORCH_LIBDIR="$LIBTORCH/lib"
+    TORCH_CXXFLAGS="-isystem $LIBTORCH/include -isystem $LIBTORCH/include/torch/csrc/api/include"
+    # The C++ ABI flag must match the one libtorch was built with (pip wheels
+    # before torch 2.7 used the old ABI).
+    local abi=""
+    local cfg="$LIBTORCH/share/cmake/Torch/TorchConfig.cmake"
+    if [ -f "$cfg" ]; then
+      abi=$(grep -o '_GLIBCXX_USE_CXX11_ABI=[01]' "$cfg" | head -n1 | cut -d= -f2 || true)
+    fi
+    if [ -z "$abi" ]; then
+      if nm -DC "$TORCH_LIBDIR/libc10.so" 2>/dev/null | grep -q '__cxx11::basic_string'; then abi=1; else abi=0; fi
+    fi
+    TORCH_CXXFLAGS="$TORCH_CXXFLAGS -D_GLIBCXX_USE_CXX11_ABI=$abi"
+  else
+    if [ ! -f /usr/include/torch/script.h ]; then
+      apt_install libtorch-dev
+    fi
+    TORCH_LIBDIR=/usr/lib/x86_64-linux-gnu
+    [ -f "$TORCH_LIBDIR/libtorch.so" ] || TORCH_LIBDIR=$(dirname "$(ls /usr/lib/*/libtorch.so | head -n1)")
+    TORCH_CXXFLAGS=""
+  fi
+  TORCH_LIBS="-ltorch -ltorch_cpu -lc10"
+  # A CUDA libtorch registers its kernels from libtorch_cuda: link it even
+  # though no symbol of ours needs it.
+  if [ -f "$TORCH_LIBDIR/libtorch_cuda.so" ]; then TORCH_LIBS="$TORCH_LIBS -ltorch_cuda"; fi
+}
+
+build_shim() {
+  # Prebuilds the C++ shim into a static library under a folder named by the
+  # hash of its sources and flags, so Go's build cache (keyed on CGO_LDFLAGS)
+  # sees every change.
+  local src="$ROOT/core/torch/csrc"
+  local flags="-std=c++17 -O2 -fPIC -fvisibility=hidden $TORCH_CXXFLAGS"
+  local hash
+  hash=$( (cat "$src/shim.cc" "$src/shim.h"; echo "$flags $TORCH_LIBDIR") | sha256sum | cut -c1-16)
+  SHIM_DIR="$BUILD/shim/$hash"
+  if [ ! -f "$SHIM_DIR/libli_shim.a" ]; then
+    log "compiling the libtorch shim (about 10 s)"
+    mkdir -p "$SHIM_DIR"
+    # shellcheck disable=SC2086
+    g++ $flags -c "$src/shim.cc" -o "$SHIM_DIR/shim.o"
+    ar rcs "$SHIM_DIR/libli_shim.a" "$SHIM_DIR/shim.o"
+  fi
+}
+
+setup_env() {
+  command -v go >/dev/null || die "Go is not installed (https://go.dev/doc/install)"
+  command -v g++ >/dev/null || apt_install g++
+  find_torch
+  build_shim
+  export CGO_ENABLED=1
+  export CGO_LDFLAGS="$SHIM_DIR/libli_shim.a -L$TORCH_LIBDIR -Wl,-rpath,$TORCH_LIBDIR -Wl,--no-as-needed $TORCH_LIBS -Wl,--as-needed -lstdc++ -ldl"
+  export LI_TORCH_LIBDIR="$TORCH_LIBDIR"
+  # Debian's libtorch links OpenBLAS-pthread, whose own pool ignores libtorch's
+  # thread setting; one thread is best for small models.
+  export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+}
+
+build_all() {
+  setup_env
+  mkdir -p "$BUILD"
+  log "building build/libludwiginfer.so"
+  go build -buildmode=c-shared -o "$BUILD/libludwiginfer.so" ./capi
+  rm -f "$BUILD/libludwiginfer.h" # cgo's generated header: never shipped
+  cp include/ludwig_infer.h "$BUILD/ludwig_infer.h"
+  if [ -d cmd/ludwig-infer ]; then
+    log "building build/ludwig-infer"
+    go build -o "$BUILD/ludwig-infer" ./cmd/ludwig-infer
+  fi
+}
+
+run_tests() {
+  build_all
+  local failed=()
+  log "go vet + go test"
+  go vet ./... || failed+=("go vet")
+  go test -count=1 ./... || failed+=("go test")
+  log "C tests"
+  bash tests/c/run.sh || failed+=("C tests")
+  if [ -d bindings/python/tests ]; then
+    log "Python tests"
+    python3 -m pytest -q bindings/python/tests || failed+=("Python tests")
+  fi
+  if [ -f bindings/rust/Cargo.toml ]; then
+    log "Rust tests"
+    (cd bindings/rust && cargo test --offline -q 2>/dev/null || cargo test -q) || failed+=("Rust tests")
+  fi
+  if [ ${#failed[@]} -gt 0 ]; then
+    die "FAILED: ${failed[*]}"
+  fi
+  log "all tests passed"
+}
+
+case "${1:-build}" in
+  build) build_all ;;
+  test) run_tests ;;
+  env)
+    LI_QUIET=1 setup_env
+    echo "export CGO_ENABLED=1 CGO_LDFLAGS='$CGO_LDFLAGS' OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS LI_TORCH_LIBDIR='$LI_TORCH_LIBDIR'"
+    ;;
+  *) die "usage: ./build.sh [build|test|env]" ;;
+esac

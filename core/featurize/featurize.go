@@ -1,0 +1,444 @@
+// Package featurize turns table columns (decoded request cells or caller
+// tensor buffers) into the values Ludwig's preprocessor takes, exactly as
+// Ludwig's to_inference_module_input_from_dataframe does (contract section
+// 3): pandas' astype(str) spellings for string-typed features, float64
+// tensors for numbers, exact int64 tensors for h3, date vectors for dates.
+//
+// One deliberate difference: a missing value (JSON null) in a string-typed
+// column is spelled "nan", the spelling the scripted modules treat as
+// missing, where pandas would write "None" for an object column.
+package featurize
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/ludwig-infer/ludwig-infer/core/dates"
+	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/request"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// Input is the preprocessor's value for one feature: exactly one of
+// Strings (List[str]), Tensor (Tensor) or Tensors (List[Tensor], or
+// List[Tuple[Tensor, int]] when Tuples) is set.
+type Input struct {
+	Strings []string
+	Tensor  *tensor.Tensor
+	Tensors []tensor.Tensor
+	Tuples  bool
+	// Borrowed marks Tensor data as caller-owned C memory that libtorch may
+	// read in place.
+	Borrowed bool
+	// Rows is the batch size this value carries.
+	Rows int
+}
+
+// stringTypes take List[str] from a column (FEATURES_TO_CAST_AS_STRINGS).
+var stringTypes = map[string]bool{
+	"binary": true, "category": true, "bag": true, "set": true, "text": true,
+	"sequence": true, "timeseries": true, "vector": true,
+}
+
+// Forms lists the value forms a feature type accepts, for model info.
+func Forms(featureType string) []string {
+	switch featureType {
+	case "number":
+		return []string{"number", "numeric string", "null", "tensor [B]"}
+	case "binary":
+		return []string{"boolean", "string", "number", "null", "tensor [B]"}
+	case "vector":
+		return []string{"array of numbers", "space-separated string", "tensor [B,D]"}
+	case "timeseries":
+		return []string{"array of numbers", "space-separated string", "null"}
+	case "date":
+		return []string{"string (datetime_format, else ISO-8601)", "epoch number", "array of 9 integers", "tensor [B,9]"}
+	case "h3":
+		return []string{"integer", "tensor int64 [B]"}
+	case "image":
+		return []string{"tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
+	case "audio":
+		return []string{"list of tensors [channels,samples] with sample_rate"}
+	}
+	return []string{"string", "number", "boolean", "null"}
+}
+
+func featureErr(f export.Feature, row int, format string, args ...any) error {
+	where := fmt.Sprintf("input feature %q (%s)", f.Name, f.Type)
+	if row >= 0 {
+		where += fmt.Sprintf(", row %d", row)
+	}
+	return status.Errorf(status.Input, "%s: %s", where, fmt.Sprintf(format, args...))
+}
+
+// FromCells converts a request column for feature f.
+func FromCells(f export.Feature, cells []request.Cell) (Input, error) {
+	n := len(cells)
+	switch {
+	case f.Type == "number":
+		return numberColumn(f, cells)
+	case f.Type == "h3":
+		return h3Column(f, cells)
+	case f.Type == "date":
+		return dateColumn(f, cells)
+	case f.Type == "vector" && n > 0 && firstNonNull(cells) == request.Array:
+		return vectorColumn(f, cells)
+	case f.Type == "vector":
+		s, err := spellColumn(f, cells)
+		if err != nil {
+			return Input{}, err
+		}
+		for i, v := range s {
+			if err := checkVectorString(v); err != nil {
+				return Input{}, featureErr(f, i, "%v", err)
+			}
+		}
+		return Input{Strings: s, Rows: n}, nil
+	case f.Type == "timeseries":
+		return timeseriesColumn(f, cells)
+	case stringTypes[f.Type]:
+		s, err := spellColumn(f, cells)
+		return Input{Strings: s, Rows: n}, err
+	case f.Type == "image" || f.Type == "audio":
+		return Input{}, featureErr(f, -1, "%s values must be passed as tensor buffers in this version (file paths are not decoded yet)", f.Type)
+	}
+	return Input{}, featureErr(f, -1, "feature type %q is not supported", f.Type)
+}
+
+func firstNonNull(cells []request.Cell) request.Kind {
+	for _, c := range cells {
+		if c.Kind != request.Null {
+			return c.Kind
+		}
+	}
+	return request.Null
+}
+
+// spellColumn spells a column as pandas' astype(str) does, after pandas'
+// dtype inference: all booleans -> "True"/"False"; all integers (no
+// missing value) -> "1"; numbers with a float or a missing value -> float64
+// spellings ("1.0", "2.5", "1e+16"); strings as they are; mixed columns cell
+// by cell. Missing values -> "nan".
+func spellColumn(f export.Feature, cells []request.Cell) ([]string, error) {
+	hasFloat, hasNull := false, false
+	for i, c := range cells {
+		switch c.Kind {
+		case request.Float:
+			hasFloat = true
+		case request.Null:
+			hasNull = true
+		case request.Array, request.Object:
+			return nil, featureErr(f, i, "expected a string, number or boolean, got %s", c.Kind)
+		}
+	}
+	numericAsFloat := hasFloat || hasNull // pandas' float64 column
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = spellCell(c, numericAsFloat && onlyNumbersAndNulls(cells))
+	}
+	return out, nil
+}
+
+func onlyNumbersAndNulls(cells []request.Cell) bool {
+	for _, c := range cells {
+		if c.Kind != request.Int && c.Kind != request.Float && c.Kind != request.Null {
+			return false
+		}
+	}
+	return true
+}
+
+func spellCell(c request.Cell, asFloat bool) string {
+	switch c.Kind {
+	case request.Null:
+		return "nan"
+	case request.Bool:
+		if c.Bool {
+			return "True"
+		}
+		return "False"
+	case request.Int:
+		if asFloat {
+			return PyFloat(float64(c.Int))
+		}
+		return strconv.FormatInt(c.Int, 10)
+	case request.Float:
+		return PyFloat(c.Num)
+	}
+	return c.Str
+}
+
+// PyFloat spells f as Python's repr(float) (and numpy's str of a float64):
+// shortest round-trip digits, fixed notation with a ".0" for integral values
+// when 1e-4 <= |f| < 1e16, else exponent notation ("1e+16", "1.5e-05").
+func PyFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	a := math.Abs(f)
+	if a < 1e-4 || a >= 1e16 {
+		return strconv.FormatFloat(f, 'e', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// numberColumn builds the column pandas would: int64 when every value is an
+// integer, float64 (NaN for missing values) otherwise.
+func numberColumn(f export.Feature, cells []request.Cell) (Input, error) {
+	allInt := len(cells) > 0
+	for _, c := range cells {
+		allInt = allInt && c.Kind == request.Int
+	}
+	if allInt {
+		v := make([]int64, len(cells))
+		for i, c := range cells {
+			v[i] = c.Int
+		}
+		t := tensor.FromInt64(v, int64(len(v)))
+		return Input{Tensor: &t, Rows: len(v)}, nil
+	}
+	v := make([]float64, len(cells))
+	for i, c := range cells {
+		switch c.Kind {
+		case request.Int, request.Float:
+			v[i] = c.Num
+		case request.Null:
+			v[i] = math.NaN()
+		case request.String:
+			x, err := strconv.ParseFloat(strings.TrimSpace(c.Str), 64)
+			if err != nil {
+				return Input{}, featureErr(f, i, "expected a number, got string %q", c.Str)
+			}
+			v[i] = x
+		default:
+			return Input{}, featureErr(f, i, "expected a number, got %s", c.Kind)
+		}
+	}
+	t := tensor.FromFloat64(v, int64(len(v)))
+	return Input{Tensor: &t, Rows: len(v)}, nil
+}
+
+func h3Column(f export.Feature, cells []request.Cell) (Input, error) {
+	v := make([]int64, len(cells))
+	for i, c := range cells {
+		switch c.Kind {
+		case request.Int:
+			v[i] = c.Int
+		case request.String:
+			x, err := strconv.ParseInt(strings.TrimSpace(c.Str), 10, 64)
+			if err != nil {
+				return Input{}, featureErr(f, i, "expected an integer H3 cell id, got string %q", c.Str)
+			}
+			v[i] = x
+		case request.Null:
+			return Input{}, featureErr(f, i, "missing value (H3 ids must be given)")
+		default:
+			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s %s", c.Kind, c.Str)
+		}
+	}
+	t := tensor.FromInt64(v, int64(len(v)))
+	return Input{Tensor: &t, Rows: len(v)}, nil
+}
+
+func dateColumn(f export.Feature, cells []request.Cell) (Input, error) {
+	ts := make([]tensor.Tensor, len(cells))
+	for i, c := range cells {
+		var vec dates.Vector
+		var err error
+		switch c.Kind {
+		case request.String:
+			if f.DatetimeFormat != "" {
+				vec, err = dates.Parse(c.Str, f.DatetimeFormat)
+			} else {
+				vec, err = dates.ParseAuto(c.Str)
+			}
+		case request.Int, request.Float:
+			vec, err = dates.FromEpoch(c.Num)
+		case request.Array:
+			if len(c.Items) != 9 {
+				return Input{}, featureErr(f, i, "a date vector needs 9 integers, got %d", len(c.Items))
+			}
+			for k, it := range c.Items {
+				if it.Kind != request.Int {
+					return Input{}, featureErr(f, i, "date vector item %d is %s, expected an integer", k, it.Kind)
+				}
+				vec[k] = it.Int
+			}
+		case request.Null:
+			return Input{}, featureErr(f, i, "missing value (dates are not filled by the exported module; give a value)")
+		default:
+			return Input{}, featureErr(f, i, "expected a date string, got %s", c.Kind)
+		}
+		if err != nil {
+			return Input{}, featureErr(f, i, "%v", err)
+		}
+		v := vec
+		ts[i] = tensor.FromInt64(v[:], 9)
+	}
+	return Input{Tensors: ts, Rows: len(cells)}, nil
+}
+
+func vectorColumn(f export.Feature, cells []request.Cell) (Input, error) {
+	d := -1
+	var v []float32
+	for i, c := range cells {
+		if c.Kind != request.Array {
+			return Input{}, featureErr(f, i, "expected an array of numbers like the other rows, got %s", c.Kind)
+		}
+		if d < 0 {
+			d = len(c.Items)
+			v = make([]float32, 0, d*len(cells))
+		} else if len(c.Items) != d {
+			return Input{}, featureErr(f, i, "vector has %d values, row 0 has %d", len(c.Items), d)
+		}
+		for k, it := range c.Items {
+			switch it.Kind {
+			case request.Int, request.Float:
+				v = append(v, float32(it.Num))
+			case request.Null:
+				return Input{}, featureErr(f, i, "item %d is missing (NaN is not allowed in vectors)", k)
+			default:
+				return Input{}, featureErr(f, i, "item %d is %s, expected a number", k, it.Kind)
+			}
+		}
+	}
+	t := tensor.FromFloat32(v, int64(len(cells)), int64(d))
+	return Input{Tensor: &t, Rows: len(cells)}, nil
+}
+
+// checkVectorString validates a space-separated vector string: numbers only
+// (as C's stod parses them), no NaN.
+func checkVectorString(s string) error {
+	if s == "nan" {
+		return fmt.Errorf("missing value (NaN is not allowed in vectors)")
+	}
+	for _, tok := range strings.Fields(s) {
+		x, err := strconv.ParseFloat(tok, 64)
+		if err != nil && !isRangeErr(err) {
+			return fmt.Errorf("%q is not a number in vector string %q", tok, s)
+		}
+		if math.IsNaN(x) {
+			return fmt.Errorf("NaN in vector string %q (NaN is not allowed in vectors)", s)
+		}
+	}
+	return nil
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// timeseriesColumn spells each row as a space-separated string: arrays as
+// their numbers' Python spellings (null items "nan"), strings as they are.
+func timeseriesColumn(f export.Feature, cells []request.Cell) (Input, error) {
+	out := make([]string, len(cells))
+	plain := make([]request.Cell, 0, len(cells))
+	for _, c := range cells {
+		if c.Kind != request.Array {
+			plain = append(plain, c)
+		}
+	}
+	spelled, err := spellColumn(f, plain)
+	if err != nil {
+		return Input{}, err
+	}
+	k := 0
+	for i, c := range cells {
+		if c.Kind != request.Array {
+			out[i] = spelled[k]
+			k++
+			continue
+		}
+		parts := make([]string, len(c.Items))
+		for j, it := range c.Items {
+			switch it.Kind {
+			case request.Int, request.Float:
+				parts[j] = PyFloat(it.Num)
+			case request.Null:
+				parts[j] = "nan"
+			default:
+				return Input{}, featureErr(f, i, "item %d is %s, expected a number", j, it.Kind)
+			}
+		}
+		out[i] = strings.Join(parts, " ")
+	}
+	return Input{Strings: out, Rows: len(cells)}, nil
+}
+
+// FromTensors converts caller tensor buffers for feature f: one tensor is a
+// whole column, several form a list (images of different sizes, audio
+// clips). borrowed marks C memory that libtorch may read in place.
+func FromTensors(f export.Feature, ts []tensor.Tensor, borrowed bool) (Input, error) {
+	for i, t := range ts {
+		if err := t.Validate(); err != nil {
+			return Input{}, featureErr(f, -1, "tensor %d: %v", i, err)
+		}
+	}
+	if f.Type == "audio" {
+		for i, t := range ts {
+			if len(t.Shape) < 1 || len(t.Shape) > 2 || t.DType != tensor.Float32 || t.SampleRate <= 0 {
+				return Input{}, featureErr(f, i, "audio clips are float32 [channels, samples] tensors with a positive sample rate, got %s %v rate %d", t.DType, t.Shape, t.SampleRate)
+			}
+		}
+		return Input{Tensors: ts, Tuples: true, Rows: len(ts)}, nil
+	}
+	if len(ts) > 1 {
+		if f.Type != "image" && f.Type != "date" && f.Type != "vector" && f.Type != "h3" {
+			return Input{}, featureErr(f, -1, "got %d tensors; only image, date, vector, h3 and audio features take a list of tensors", len(ts))
+		}
+		return Input{Tensors: ts, Rows: len(ts)}, nil
+	}
+	t := ts[0]
+	rank := map[string]int{"number": 1, "binary": 1, "h3": 1, "vector": 2, "date": 2, "image": 4, "timeseries": 2}
+	want, ok := rank[f.Type]
+	if !ok {
+		return Input{}, featureErr(f, -1, "%s features take strings, not tensors", f.Type)
+	}
+	if len(t.Shape) != want {
+		return Input{}, featureErr(f, -1, "expected a tensor of rank %d, got shape %v", want, t.Shape)
+	}
+	if f.Type == "date" && t.Shape[1] != 9 {
+		return Input{}, featureErr(f, -1, "date tensors are [B, 9], got shape %v", t.Shape)
+	}
+	if (f.Type == "h3" || f.Type == "date") && !t.DType.IsInteger() {
+		return Input{}, featureErr(f, -1, "expected an integer tensor, got %s", t.DType)
+	}
+	if f.Type == "vector" || f.Type == "date" {
+		if err := checkFinite(t); err != nil {
+			return Input{}, featureErr(f, -1, "%v", err)
+		}
+	}
+	tt := t
+	return Input{Tensor: &tt, Borrowed: borrowed, Rows: int(t.Shape[0])}, nil
+}
+
+func checkFinite(t tensor.Tensor) error {
+	if t.DType != tensor.Float32 && t.DType != tensor.Float64 {
+		return nil
+	}
+	n := int(t.NumElements())
+	for i := 0; i < n; i++ {
+		if x := t.Float64At(i); math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("element %d is %v (NaN and infinities are not allowed)", i, x)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
+)
+
+// LoadOptions configure Load. The zero value loads on the CPU with a warm-up.
+type LoadOptions struct {
+	// Device is the predictor's device: "cpu" (default), "cuda", "cuda:N".
+	// Preprocessing and postprocessing always run on the CPU.
+	Device string `json:"device"`
+	// NoWarmup skips the warm-up run of every stage at load time (first
+	// TorchScript calls take tens of milliseconds while the graph executor
+	// profiles and optimises).
+	NoWarmup bool `json:"-"`
+	// Warmup is the JSON spelling ("warmup": false disables it).
+	Warmup *bool `json:"warmup"`
+	// Extensions are custom-op libraries loaded (dlopen, RTLD_GLOBAL) before
+	// the modules, as Python's torch.ops.load_library does.
+	Extensions []string `json:"extensions"`
+}
+
+// ParseLoadOptions reads the JSON options of li_load; empty input gives the
+// defaults. Unknown keys are errors, so a misspelt option is never ignored.
+func ParseLoadOptions(data []byte) (LoadOptions, error) {
+	var o LoadOptions
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return o, nil
+	}
+	cfg := jsoniter.Config{DisallowUnknownFields: true}.Froze()
+	if err := cfg.Unmarshal(data, &o); err != nil {
+		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions)", truncate(string(data), 200), err)
+	}
+	if o.Warmup != nil && !*o.Warmup {
+		o.NoWarmup = true
+	}
+	return o, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// Stage selects what Infer runs; values equal li_stage in the C header.
+type Stage int
+
+// The stages.
+const (
+	StageAll         Stage = 0
+	StagePreprocess  Stage = 1
+	StagePredict     Stage = 2
+	StagePostprocess Stage = 3
+)
+
+// ParseStage maps "all", "preprocess", "predict", "postprocess" to a Stage.
+func ParseStage(s string) (Stage, error) {
+	for i, n := range stageNames {
+		if n == s {
+			return Stage(i), nil
+		}
+	}
+	if s == "" {
+		return StageAll, nil
+	}
+	return 0, status.Errorf(status.InvalidArgument, "unknown stage %q (want all, preprocess, predict or postprocess)", s)
+}
+
+var stageNames = [...]string{"all", "preprocess", "predict", "postprocess"}
+
+// String returns the stage's name.
+func (s Stage) String() string {
+	if s >= 0 && int(s) < len(stageNames) {
+		return stageNames[s]
+	}
+	return fmt.Sprintf("stage(%d)", int(s))
+}
+
+// InferOptions configure one Infer call. The zero value runs every stage
+// and answers in the features form; use DefaultInferOptions for the C
+// default (columns).
+type InferOptions struct {
+	Stage Stage
+	Form  response.Form
+	// TensorOutputs returns every tensor output in Result.Tensors (named
+	// "<feature>::<key>", or by input feature after StagePreprocess) and
+	// leaves it out of the JSON.
+	TensorOutputs bool
+}
+
+// DefaultInferOptions are li_infer's defaults: all stages, columns form.
+func DefaultInferOptions() InferOptions {
+	return InferOptions{Stage: StageAll, Form: response.Columns}
+}

@@ -1,0 +1,385 @@
+// Package request decodes JSON requests into a table of typed cells. It
+// accepts the three forms users already have: a column dict
+// {"a": [1, 2], "b": ["x", "y"]}, a list of records [{"a": 1, "b": "x"}, ...]
+// and pandas "split" JSON {"columns": ["a", "b"], "data": [[1, "x"], ...]}.
+// Numbers keep their literal text, so integers (h3 ids above 2^53 included)
+// are exact and pandas' int/float column inference can be reproduced.
+package request
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/ludwig-infer/ludwig-infer/core/status"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// Kind is the JSON kind of a cell.
+type Kind uint8
+
+// Cell kinds.
+const (
+	Null   Kind = iota // JSON null or a missing record key: a missing value
+	Bool               // true / false
+	Int                // a number literal without fraction or exponent that fits int64
+	Float              // any other number
+	String             // a string
+	Array              // an array (vectors, timeseries, date vectors)
+	Object             // an object (a tensor in staged requests)
+)
+
+var kindNames = [...]string{"null", "boolean", "integer", "number", "string", "array", "object"}
+
+// String names the kind as error messages do ("integer", "string", ...).
+func (k Kind) String() string { return kindNames[k] }
+
+// Cell is one JSON value.
+type Cell struct {
+	Kind Kind
+	Bool bool
+	Int  int64
+	// Num is the value of Int and Float cells.
+	Num float64
+	// Str is a String's value, or a number's literal text.
+	Str string
+	// Items are an Array's elements.
+	Items []Cell
+	// Keys and Values are an Object's entries.
+	Keys   []string
+	Values []Cell
+}
+
+// Column is one named column of a table.
+type Column struct {
+	Key   string
+	Cells []Cell
+}
+
+// Table is a decoded request: columns of equal length.
+type Table struct {
+	Columns []Column
+	Rows    int
+}
+
+// Get returns the column named key, or nil.
+func (t *Table) Get(key string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Key == key {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Limits that keep a hostile request from allocating without bound.
+const (
+	// MaxDepth is the deepest nesting of arrays and objects accepted.
+	MaxDepth = 64
+)
+
+func inputErr(format string, args ...any) error {
+	return status.Errorf(status.Input, "invalid request: "+format, args...)
+}
+
+type decoder struct {
+	it *jsoniter.Iterator
+}
+
+// Decode parses a request in any of the three forms.
+func Decode(data []byte) (*Table, error) {
+	root, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	switch root.Kind {
+	case Array:
+		return fromRecords(root.Items)
+	case Object:
+		if isSplit(root) {
+			return fromSplit(root)
+		}
+		return fromColumns(root)
+	}
+	return nil, inputErr("expected a JSON object (columns or split form) or an array of records, got %s", root.Kind)
+}
+
+// Parse parses one JSON value into a Cell, rejecting trailing content.
+func Parse(data []byte) (Cell, error) {
+	it := jsoniter.ConfigFastest.BorrowIterator(data)
+	defer jsoniter.ConfigFastest.ReturnIterator(it)
+	d := decoder{it: it}
+	c, err := d.value(0)
+	if err != nil {
+		return Cell{}, err
+	}
+	if it.WhatIsNext() != jsoniter.InvalidValue {
+		return Cell{}, inputErr("malformed JSON: unexpected content after the top-level value")
+	}
+	return c, nil
+}
+
+func (d *decoder) fail() error {
+	msg := d.it.Error.Error()
+	// jsoniter's messages end with a dump of the buffer; keep the first part.
+	if i := strings.Index(msg, ", error found in"); i > 0 {
+		msg = msg[:i]
+	}
+	return inputErr("malformed JSON: %s", msg)
+}
+
+func (d *decoder) value(depth int) (Cell, error) {
+	if depth > MaxDepth {
+		return Cell{}, inputErr("JSON nested deeper than %d levels", MaxDepth)
+	}
+	it := d.it
+	switch it.WhatIsNext() {
+	case jsoniter.NilValue:
+		it.ReadNil()
+		return Cell{Kind: Null}, d.check()
+	case jsoniter.BoolValue:
+		b := it.ReadBool()
+		return Cell{Kind: Bool, Bool: b}, d.check()
+	case jsoniter.StringValue:
+		s := it.ReadString()
+		return Cell{Kind: String, Str: s}, d.check()
+	case jsoniter.NumberValue:
+		n := string(it.ReadNumber())
+		if err := d.check(); err != nil {
+			return Cell{}, err
+		}
+		return numberCell(n)
+	case jsoniter.ArrayValue:
+		c := Cell{Kind: Array}
+		var err error
+		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			var item Cell
+			item, err = d.value(depth + 1)
+			if err != nil {
+				return false
+			}
+			c.Items = append(c.Items, item)
+			return true
+		})
+		if err != nil {
+			return Cell{}, err
+		}
+		return c, d.check()
+	case jsoniter.ObjectValue:
+		c := Cell{Kind: Object}
+		var err error
+		it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+			var v Cell
+			v, err = d.value(depth + 1)
+			if err != nil {
+				return false
+			}
+			c.Keys = append(c.Keys, key)
+			c.Values = append(c.Values, v)
+			return true
+		})
+		if err != nil {
+			return Cell{}, err
+		}
+		return c, d.check()
+	}
+	if d.it.Error != nil {
+		return Cell{}, d.fail()
+	}
+	return Cell{}, inputErr("malformed JSON: expected a value")
+}
+
+func (d *decoder) check() error {
+	if d.it.Error != nil {
+		return d.fail()
+	}
+	return nil
+}
+
+// numberCell classifies a number literal: Int when it has no fraction or
+// exponent and fits int64, else Float.
+func numberCell(lit string) (Cell, error) {
+	if !strings.ContainsAny(lit, ".eE") {
+		if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
+			return Cell{Kind: Int, Int: i, Num: float64(i), Str: lit}, nil
+		}
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil && !isRangeErr(err) {
+		return Cell{}, inputErr("malformed JSON number %q", lit)
+	}
+	return Cell{Kind: Float, Num: f, Str: lit}, nil
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+func isSplit(c Cell) bool {
+	hasCols, hasData := false, false
+	for i, k := range c.Keys {
+		switch k {
+		case "columns":
+			hasCols = c.Values[i].Kind == Array
+		case "data":
+			hasData = c.Values[i].Kind == Array
+		case "index":
+		default:
+			return false
+		}
+	}
+	return hasCols && hasData
+}
+
+func fromColumns(root Cell) (*Table, error) {
+	t := &Table{Rows: -1}
+	for i, k := range root.Keys {
+		v := root.Values[i]
+		if v.Kind != Array {
+			return nil, inputErr("column %q: expected an array of values, got %s", k, v.Kind)
+		}
+		if t.Rows >= 0 && len(v.Items) != t.Rows {
+			return nil, inputErr("column %q has %d values but column %q has %d", k, len(v.Items), t.Columns[0].Key, t.Rows)
+		}
+		t.Rows = len(v.Items)
+		t.Columns = append(t.Columns, Column{Key: k, Cells: v.Items})
+	}
+	if t.Rows < 0 {
+		t.Rows = 0
+	}
+	return t, nil
+}
+
+func fromRecords(records []Cell) (*Table, error) {
+	t := &Table{Rows: len(records)}
+	index := map[string]int{}
+	for r, rec := range records {
+		if rec.Kind != Object {
+			return nil, inputErr("record %d: expected an object, got %s", r, rec.Kind)
+		}
+		for i, k := range rec.Keys {
+			ci, ok := index[k]
+			if !ok {
+				ci = len(t.Columns)
+				index[k] = ci
+				// Rows before this one lack the key: missing values.
+				t.Columns = append(t.Columns, Column{Key: k, Cells: make([]Cell, len(records))})
+			}
+			t.Columns[ci].Cells[r] = rec.Values[i]
+		}
+	}
+	return t, nil
+}
+
+func fromSplit(root Cell) (*Table, error) {
+	var cols, data Cell
+	for i, k := range root.Keys {
+		switch k {
+		case "columns":
+			cols = root.Values[i]
+		case "data":
+			data = root.Values[i]
+		}
+	}
+	t := &Table{Rows: len(data.Items)}
+	for i, c := range cols.Items {
+		if c.Kind != String {
+			return nil, inputErr("split form: columns[%d] is %s, expected a string", i, c.Kind)
+		}
+		t.Columns = append(t.Columns, Column{Key: c.Str, Cells: make([]Cell, len(data.Items))})
+	}
+	for r, row := range data.Items {
+		if row.Kind != Array {
+			return nil, inputErr("split form: data[%d] is %s, expected an array", r, row.Kind)
+		}
+		if len(row.Items) != len(cols.Items) {
+			return nil, inputErr("split form: data[%d] has %d values for %d columns", r, len(row.Items), len(cols.Items))
+		}
+		for i, v := range row.Items {
+			t.Columns[i].Cells[r] = v
+		}
+	}
+	return t, nil
+}
+
+// DecodeTensors parses a staged request: an object whose values are tensors
+// {"dtype": "float32", "shape": [2, 3], "data": [...]}.
+func DecodeTensors(data []byte) ([]string, []tensor.Tensor, error) {
+	root, err := Parse(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if root.Kind != Object {
+		return nil, nil, inputErr("expected an object of tensors, got %s", root.Kind)
+	}
+	ts := make([]tensor.Tensor, len(root.Keys))
+	for i, k := range root.Keys {
+		if ts[i], err = TensorFromCell(root.Values[i]); err != nil {
+			return nil, nil, inputErr("tensor %q: %v", k, err)
+		}
+	}
+	return root.Keys, ts, nil
+}
+
+// TensorFromCell reads {"dtype", "shape", "data"} into a tensor.
+func TensorFromCell(c Cell) (tensor.Tensor, error) {
+	if c.Kind != Object {
+		return tensor.Tensor{}, fmt.Errorf(`expected {"dtype", "shape", "data"}, got %s`, c.Kind)
+	}
+	var dt, shp, dat *Cell
+	for i, k := range c.Keys {
+		switch k {
+		case "dtype":
+			dt = &c.Values[i]
+		case "shape":
+			shp = &c.Values[i]
+		case "data":
+			dat = &c.Values[i]
+		}
+	}
+	if dt == nil || shp == nil || dat == nil || dt.Kind != String || shp.Kind != Array || dat.Kind != Array {
+		return tensor.Tensor{}, fmt.Errorf(`expected {"dtype": string, "shape": array, "data": array}`)
+	}
+	d, err := tensor.ParseDType(dt.Str)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	t := tensor.Tensor{DType: d, Shape: make([]int64, len(shp.Items))}
+	n := int64(1)
+	for i, s := range shp.Items {
+		if s.Kind != Int || s.Int < 0 {
+			return tensor.Tensor{}, fmt.Errorf("shape[%d] is not a non-negative integer", i)
+		}
+		t.Shape[i] = s.Int
+		n *= s.Int
+	}
+	if n != int64(len(dat.Items)) {
+		return tensor.Tensor{}, fmt.Errorf("shape %v needs %d values, data has %d", t.Shape, n, len(dat.Items))
+	}
+	w := tensor.NewWriter(d, int(n))
+	for i, v := range dat.Items {
+		switch v.Kind {
+		case Int, Float:
+			w.Put(i, v.Num, v.Int, v.Kind == Int)
+		case Bool:
+			w.Put(i, b2f(v.Bool), int64(b2f(v.Bool)), true)
+		case Null:
+			w.Put(i, math.NaN(), 0, false)
+		default:
+			return tensor.Tensor{}, fmt.Errorf("data[%d] is %s, expected a number", i, v.Kind)
+		}
+	}
+	t.Data = w.Bytes()
+	return t, nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

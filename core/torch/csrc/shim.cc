@@ -1,0 +1,468 @@
+// shim.cc - the only translation unit of ludwig-infer that includes libtorch.
+// See shim.h for the conventions. Every extern "C" body is wrapped in
+// LT_TRY / LT_CATCH, which turn every C++ exception into an error string.
+
+#include "shim.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/csrc/api/include/torch/version.h>
+#include <torch/script.h>
+
+struct lt_module {
+  torch::jit::Module module;
+  c10::TypePtr input_type;  // forward's first argument type
+};
+
+struct lt_value {
+  c10::IValue v;
+  // Dict entries in insertion order, filled on first keyed access.
+  bool cached = false;
+  std::vector<c10::IValue> keys;
+  std::vector<c10::IValue> vals;
+};
+
+namespace {
+
+char *dup_str(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  if (p == nullptr) return nullptr;
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+// A failure reported as an error string. dup_str may return NULL only when
+// malloc fails; then a static message stands in (never freed by callers that
+// check for it, see shim.go).
+char *fail(const std::string &msg) {
+  char *p = dup_str(msg);
+  return p != nullptr ? p : dup_str("out of memory");
+}
+
+std::atomic<int> g_threads{1};
+thread_local int t_threads_applied = 0;
+
+void apply_threads() {
+  int want = g_threads.load();
+  if (t_threads_applied != want) {
+    at::set_num_threads(want);
+    t_threads_applied = want;
+  }
+}
+
+c10::ScalarType scalar_type(int dtype) {
+  switch (dtype) {
+    case LT_FLOAT32: return c10::kFloat;
+    case LT_FLOAT64: return c10::kDouble;
+    case LT_INT32: return c10::kInt;
+    case LT_INT64: return c10::kLong;
+    case LT_UINT8: return c10::kByte;
+    case LT_BOOL: return c10::kBool;
+    case LT_INT8: return c10::kChar;
+    case LT_INT16: return c10::kShort;
+  }
+  throw std::invalid_argument("unknown dtype code " + std::to_string(dtype));
+}
+
+int dtype_code(c10::ScalarType t) {
+  switch (t) {
+    case c10::kFloat: return LT_FLOAT32;
+    case c10::kDouble: return LT_FLOAT64;
+    case c10::kInt: return LT_INT32;
+    case c10::kLong: return LT_INT64;
+    case c10::kByte: return LT_UINT8;
+    case c10::kBool: return LT_BOOL;
+    case c10::kChar: return LT_INT8;
+    case c10::kShort: return LT_INT16;
+    default: return 0;
+  }
+}
+
+at::Tensor make_tensor(int dtype, const int64_t *shape, size_t ndim,
+                       const void *data, bool copy) {
+  std::vector<int64_t> dims(shape, shape + ndim);
+  auto opts = at::TensorOptions().dtype(scalar_type(dtype));
+  int64_t numel = 1;
+  for (auto d : dims) {
+    if (d < 0) throw std::invalid_argument("negative dimension in tensor shape");
+    numel *= d;
+  }
+  if (numel == 0 || data == nullptr) return at::empty(dims, opts);
+  at::Tensor t = at::from_blob(const_cast<void *>(data), dims, opts);
+  return copy ? t.clone() : t;
+}
+
+// The dict an lt_value holds: a handle sharing the value's storage, so
+// inserting into it fills the value.
+c10::impl::GenericDict dict_of(lt_value *d) {
+  if (d == nullptr || !d->v.isGenericDict())
+    throw std::invalid_argument("not an input dict");
+  return d->v.toGenericDict();
+}
+
+void fill_dict_cache(const lt_value *cv) {
+  auto *v = const_cast<lt_value *>(cv);
+  if (v->cached) return;
+  if (!v->v.isGenericDict()) throw std::invalid_argument("value is not a dict");
+  for (const auto &e : v->v.toGenericDict()) {
+    v->keys.push_back(e.key());
+    v->vals.push_back(e.value());
+  }
+  v->cached = true;
+}
+
+lt_value *wrap(c10::IValue v) {
+  auto *out = new lt_value();
+  out->v = std::move(v);
+  return out;
+}
+
+c10::IValue move_to(const c10::IValue &v, const c10::Device &dev) {
+  if (v.isTensor()) return v.toTensor().to(dev);
+  if (v.isGenericDict()) {
+    auto src = v.toGenericDict();
+    c10::impl::GenericDict dst(src.keyType(), src.valueType());
+    for (const auto &e : src) dst.insert(e.key(), move_to(e.value(), dev));
+    return dst;
+  }
+  return v;
+}
+
+}  // namespace
+
+#define LT_TRY try {
+#define LT_CATCH                                              \
+  }                                                           \
+  catch (const c10::Error &e) {                               \
+    return fail(e.what_without_backtrace());                  \
+  }                                                           \
+  catch (const std::exception &e) {                           \
+    return fail(e.what());                                    \
+  }                                                           \
+  catch (...) {                                               \
+    return fail("unknown C++ exception");                     \
+  }                                                           \
+  return nullptr;
+
+extern "C" {
+
+const char *lt_torch_version(void) {
+  static const std::string v = std::to_string(TORCH_VERSION_MAJOR) + "." +
+                               std::to_string(TORCH_VERSION_MINOR) + "." +
+                               std::to_string(TORCH_VERSION_PATCH);
+  return v.c_str();
+}
+
+char *lt_set_threads(int n) {
+  LT_TRY
+  if (n < 1) return fail("thread count must be >= 1");
+  g_threads.store(n);
+  at::set_num_threads(n);
+  t_threads_applied = n;
+  // OpenBLAS keeps its own pool (Debian's libtorch links it).
+  using setter = void (*)(int);
+  if (auto f = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    f(n);
+  LT_CATCH
+}
+
+char *lt_load_library(const char *path) {
+  LT_TRY
+  if (path == nullptr) return fail("library path is NULL");
+  if (dlopen(path, RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+    const char *e = dlerror();
+    return fail(std::string("cannot load library ") + path + ": " + (e ? e : "unknown error"));
+  }
+  LT_CATCH
+}
+
+char *lt_module_load(const char *path, const char *device, lt_module **out) {
+  LT_TRY
+  if (path == nullptr || out == nullptr) return fail("NULL argument");
+  c10::Device dev(device == nullptr ? std::string("cpu") : std::string(device));
+  auto m = std::make_unique<lt_module>();
+  m->module = torch::jit::load(path, dev);
+  m->module.eval();
+  auto method = m->module.find_method("forward");
+  if (!method) return fail("the module has no forward method");
+  const auto &schema = method->function().getSchema();
+  if (schema.arguments().size() < 2)
+    return fail("forward takes no input argument");
+  m->input_type = schema.arguments()[1].type();
+  *out = m.release();
+  LT_CATCH
+}
+
+void lt_module_free(lt_module *m) {
+  try {
+    delete m;
+  } catch (...) {
+  }
+}
+
+char *lt_module_schema(lt_module *m, char **out) {
+  LT_TRY
+  if (m == nullptr || out == nullptr) return fail("NULL argument");
+  std::ostringstream os;
+  os << m->module.get_method("forward").function().getSchema();
+  *out = dup_str(os.str());
+  LT_CATCH
+}
+
+char *lt_module_input_value_type(lt_module *m, char **out) {
+  LT_TRY
+  if (m == nullptr || out == nullptr) return fail("NULL argument");
+  c10::TypePtr t = m->input_type;
+  if (auto d = t->cast<c10::DictType>()) t = d->getValueType();
+  *out = dup_str(t->annotation_str());
+  LT_CATCH
+}
+
+char *lt_module_new_input(lt_module *m, lt_value **out) {
+  LT_TRY
+  if (m == nullptr || out == nullptr) return fail("NULL argument");
+  auto d = m->input_type->cast<c10::DictType>();
+  if (!d) return fail("forward's input is not a dict: " + m->input_type->annotation_str());
+  *out = wrap(c10::impl::GenericDict(d->getKeyType(), d->getValueType()));
+  LT_CATCH
+}
+
+char *lt_dict_put_tensor(lt_value *dict, const char *key, int dtype,
+                         const int64_t *shape, size_t ndim, const void *data,
+                         int copy) {
+  LT_TRY
+  if (key == nullptr || (ndim > 0 && shape == nullptr)) return fail("NULL argument");
+  dict_of(dict).insert_or_assign(std::string(key),
+                                 make_tensor(dtype, shape, ndim, data, copy != 0));
+  LT_CATCH
+}
+
+char *lt_dict_put_strings(lt_value *dict, const char *key, const char *buf,
+                          const size_t *lens, size_t n) {
+  LT_TRY
+  if (key == nullptr || (n > 0 && lens == nullptr)) return fail("NULL argument");
+  c10::List<std::string> list;
+  list.reserve(n);
+  size_t off = 0;
+  for (size_t i = 0; i < n; i++) {
+    list.push_back(lens[i] == 0 ? std::string() : std::string(buf + off, lens[i]));
+    off += lens[i];
+  }
+  dict_of(dict).insert_or_assign(std::string(key), list);
+  LT_CATCH
+}
+
+char *lt_dict_put_tensor_list(lt_value *dict, const char *key, size_t n,
+                              const int *dtypes, const size_t *ndims,
+                              const int64_t *shapes, const char *buf,
+                              const size_t *offsets,
+                              const int64_t *sample_rates, int as_tuples) {
+  LT_TRY
+  if (key == nullptr || (n > 0 && (dtypes == nullptr || ndims == nullptr ||
+                                   offsets == nullptr)))
+    return fail("NULL argument");
+  if (as_tuples && n > 0 && sample_rates == nullptr) return fail("NULL sample rates");
+  std::vector<at::Tensor> ts;
+  const int64_t *shape = shapes;
+  for (size_t i = 0; i < n; i++) {
+    const void *data = buf == nullptr ? nullptr : buf + offsets[i];
+    ts.push_back(make_tensor(dtypes[i], shape, ndims[i], data, true));
+    shape += ndims[i];
+  }
+  if (as_tuples) {
+    c10::impl::GenericList list(
+        c10::TupleType::create({c10::TensorType::get(), c10::IntType::get()}));
+    for (size_t i = 0; i < n; i++)
+      list.push_back(c10::ivalue::Tuple::create(ts[i], sample_rates[i]));
+    dict_of(dict).insert_or_assign(std::string(key), list);
+  } else {
+    c10::List<at::Tensor> list;
+    for (auto &t : ts) list.push_back(t);
+    dict_of(dict).insert_or_assign(std::string(key), list);
+  }
+  LT_CATCH
+}
+
+char *lt_module_forward(lt_module *m, const lt_value *input, const char *device,
+                        lt_value **out) {
+  LT_TRY
+  if (m == nullptr || input == nullptr || out == nullptr) return fail("NULL argument");
+  apply_threads();
+  c10::InferenceMode guard;
+  c10::IValue in = input->v;
+  if (device != nullptr && std::strcmp(device, "cpu") != 0)
+    in = move_to(in, c10::Device(device));
+  std::vector<c10::IValue> args{in};
+  *out = wrap(m->module.forward(args));
+  LT_CATCH
+}
+
+void lt_value_free(lt_value *v) {
+  try {
+    delete v;
+  } catch (...) {
+  }
+}
+
+int lt_value_kind(const lt_value *v) {
+  if (v == nullptr) return LT_KIND_NONE;
+  const auto &x = v->v;
+  if (x.isNone()) return LT_KIND_NONE;
+  if (x.isTensor()) return LT_KIND_TENSOR;
+  if (x.isString()) return LT_KIND_STRING;
+  if (x.isInt()) return LT_KIND_INT;
+  if (x.isDouble()) return LT_KIND_DOUBLE;
+  if (x.isBool()) return LT_KIND_BOOL;
+  if (x.isList()) return LT_KIND_LIST;
+  if (x.isGenericDict()) return LT_KIND_DICT;
+  if (x.isTuple()) return LT_KIND_TUPLE;
+  return LT_KIND_OTHER;
+}
+
+char *lt_value_int(const lt_value *v, int64_t *out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  *out = v->v.toInt();
+  LT_CATCH
+}
+
+char *lt_value_double(const lt_value *v, double *out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  *out = v->v.toDouble();
+  LT_CATCH
+}
+
+char *lt_value_bool(const lt_value *v, int *out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  *out = v->v.toBool() ? 1 : 0;
+  LT_CATCH
+}
+
+char *lt_value_string(const lt_value *v, const char **data, size_t *len) {
+  LT_TRY
+  if (v == nullptr || data == nullptr || len == nullptr) return fail("NULL argument");
+  const std::string &s = v->v.toStringRef();
+  *data = s.data();
+  *len = s.size();
+  LT_CATCH
+}
+
+char *lt_value_len(const lt_value *v, size_t *out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  if (v->v.isList()) *out = v->v.toListRef().size();
+  else if (v->v.isTuple()) *out = v->v.toTupleRef().elements().size();
+  else if (v->v.isGenericDict()) *out = v->v.toGenericDict().size();
+  else return fail("value has no length");
+  LT_CATCH
+}
+
+char *lt_value_item(const lt_value *v, size_t i, lt_value **out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  if (v->v.isList()) {
+    auto l = v->v.toListRef();
+    if (i >= l.size()) return fail("list index out of range");
+    *out = wrap(l[i]);
+  } else if (v->v.isTuple()) {
+    const auto &e = v->v.toTupleRef().elements();
+    if (i >= e.size()) return fail("tuple index out of range");
+    *out = wrap(e[i]);
+  } else {
+    return fail("value is not a list or tuple");
+  }
+  LT_CATCH
+}
+
+char *lt_value_strings(const lt_value *v, const char ***ptrs, size_t **lens,
+                       size_t *n) {
+  LT_TRY
+  if (v == nullptr || ptrs == nullptr || lens == nullptr || n == nullptr)
+    return fail("NULL argument");
+  if (!v->v.isList()) return fail("value is not a list");
+  auto l = v->v.toListRef();
+  size_t count = l.size();
+  auto **p = static_cast<const char **>(std::malloc(sizeof(char *) * (count + 1)));
+  auto *s = static_cast<size_t *>(std::malloc(sizeof(size_t) * (count + 1)));
+  if (p == nullptr || s == nullptr) {
+    std::free(p);
+    std::free(s);
+    return fail("out of memory");
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (!l[i].isString()) {
+      std::free(p);
+      std::free(s);
+      return fail("list element is not a string");
+    }
+    const std::string &str = l[i].toStringRef();
+    p[i] = str.data();
+    s[i] = str.size();
+  }
+  *ptrs = p;
+  *lens = s;
+  *n = count;
+  LT_CATCH
+}
+
+char *lt_value_dict_key(const lt_value *v, size_t i, const char **key,
+                        size_t *len) {
+  LT_TRY
+  if (v == nullptr || key == nullptr || len == nullptr) return fail("NULL argument");
+  fill_dict_cache(v);
+  if (i >= v->keys.size()) return fail("dict index out of range");
+  if (!v->keys[i].isString()) return fail("dict key is not a string");
+  const std::string &s = v->keys[i].toStringRef();
+  *key = s.data();
+  *len = s.size();
+  LT_CATCH
+}
+
+char *lt_value_dict_value(const lt_value *v, size_t i, lt_value **out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  fill_dict_cache(v);
+  if (i >= v->vals.size()) return fail("dict index out of range");
+  *out = wrap(v->vals[i]);
+  LT_CATCH
+}
+
+char *lt_value_tensor(lt_value *v, int *dtype, size_t *ndim,
+                      const int64_t **shape, const void **data) {
+  LT_TRY
+  if (v == nullptr || dtype == nullptr || ndim == nullptr || shape == nullptr ||
+      data == nullptr)
+    return fail("NULL argument");
+  if (!v->v.isTensor()) return fail("value is not a tensor");
+  at::Tensor t = v->v.toTensor();
+  bool changed = false;
+  if (!t.device().is_cpu()) { t = t.cpu(); changed = true; }
+  if (t.scalar_type() == c10::kHalf || t.scalar_type() == c10::kBFloat16) {
+    t = t.to(c10::kFloat);
+    changed = true;
+  }
+  if (dtype_code(t.scalar_type()) == 0)
+    return fail(std::string("unsupported tensor dtype ") + c10::toString(t.scalar_type()));
+  if (!t.is_contiguous()) { t = t.contiguous(); changed = true; }
+  if (changed) v->v = t;
+  const at::Tensor &held = v->v.toTensor();
+  *dtype = dtype_code(held.scalar_type());
+  *ndim = static_cast<size_t>(held.dim());
+  *shape = held.sizes().data();
+  *data = held.data_ptr();
+  LT_CATCH
+}
+
+}  // extern "C"

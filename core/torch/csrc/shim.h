@@ -1,0 +1,137 @@
+/*
+ * shim.h - the flat C surface of ludwig-infer's libtorch shim (in the style of
+ * tch-rs's torch-sys/libtch). Only shim.cc includes libtorch; no C++ type
+ * crosses this surface.
+ *
+ * Conventions:
+ *  - Every fallible function returns NULL on success or a malloc'd,
+ *    NUL-terminated error message that the caller frees with free().
+ *    On error, out-parameters are untouched.
+ *  - lt_module and lt_value are opaque heap objects; each is freed exactly
+ *    once with lt_module_free / lt_value_free (both accept NULL).
+ *  - Pointers returned into a value's storage (tensor data, string bytes) stay
+ *    valid while that lt_value lives.
+ *  - Every function catches every C++ exception.
+ */
+#ifndef LI_TORCH_SHIM_H
+#define LI_TORCH_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types: the same numbers as li_dtype in include/ludwig_infer.h. */
+enum {
+  LT_FLOAT32 = 1,
+  LT_FLOAT64 = 2,
+  LT_INT32 = 3,
+  LT_INT64 = 4,
+  LT_UINT8 = 5,
+  LT_BOOL = 6,
+  LT_INT8 = 7,
+  LT_INT16 = 8
+};
+
+/* Kinds of values (lt_value_kind). */
+enum {
+  LT_KIND_NONE = 0,
+  LT_KIND_TENSOR = 1,
+  LT_KIND_STRING = 2,
+  LT_KIND_INT = 3,
+  LT_KIND_DOUBLE = 4,
+  LT_KIND_BOOL = 5,
+  LT_KIND_LIST = 6,
+  LT_KIND_DICT = 7,
+  LT_KIND_TUPLE = 8,
+  LT_KIND_OTHER = 9
+};
+
+typedef struct lt_module lt_module;
+typedef struct lt_value lt_value;
+
+/* The libtorch version the shim was compiled against ("1.13.0"); static. */
+const char *lt_torch_version(void);
+
+/* Sets the intra-op thread count applied to every thread that runs a forward
+ * (and OpenBLAS's, when libtorch uses it). n >= 1. */
+char *lt_set_threads(int n);
+
+/* dlopen()s a custom-op library with RTLD_NOW | RTLD_GLOBAL. */
+char *lt_load_library(const char *path);
+
+/* Loads a TorchScript file onto device ("cpu", "cuda", "cuda:N"), in eval
+ * mode. *out receives the module. */
+char *lt_module_load(const char *path, const char *device, lt_module **out);
+void lt_module_free(lt_module *m);
+
+/* The forward method's schema as TorchScript prints it; *out is malloc'd. */
+char *lt_module_schema(lt_module *m, char **out);
+
+/* The printed type of forward's first argument's dict value type ("Tensor",
+ * "Union(...)") or of the argument itself when it is not a dict; malloc'd. */
+char *lt_module_input_value_type(lt_module *m, char **out);
+
+/* Creates an empty input dict typed exactly as forward's first argument. */
+char *lt_module_new_input(lt_module *m, lt_value **out);
+
+/* Inserts into an input dict (made by lt_module_new_input):
+ *  a tensor (copy != 0: the data is copied, so it may be Go memory;
+ *            copy == 0: the tensor borrows data, which must be C memory that
+ *            outlives the forward call);
+ *  a list of n strings, concatenated in buf with byte lengths lens (copied);
+ *  a list of n tensors (copied): element i has dtypes[i], ndims[i] dimensions
+ *  taken in turn from shapes, and its bytes at buf + offsets[i]; as_tuples
+ *  makes (tensor, sample_rates[i]) tuples, Ludwig's audio input. */
+char *lt_dict_put_tensor(lt_value *dict, const char *key, int dtype,
+                         const int64_t *shape, size_t ndim, const void *data,
+                         int copy);
+char *lt_dict_put_strings(lt_value *dict, const char *key, const char *buf,
+                          const size_t *lens, size_t n);
+char *lt_dict_put_tensor_list(lt_value *dict, const char *key, size_t n,
+                              const int *dtypes, const size_t *ndims,
+                              const int64_t *shapes, const char *buf,
+                              const size_t *offsets,
+                              const int64_t *sample_rates, int as_tuples);
+
+/* Runs forward(input) under inference mode. When device is non-NULL and not
+ * "cpu", every tensor of the input dict is first moved to it. */
+char *lt_module_forward(lt_module *m, const lt_value *input, const char *device,
+                        lt_value **out);
+
+void lt_value_free(lt_value *v);
+int lt_value_kind(const lt_value *v);
+
+/* Scalars. */
+char *lt_value_int(const lt_value *v, int64_t *out);
+char *lt_value_double(const lt_value *v, double *out);
+char *lt_value_bool(const lt_value *v, int *out);
+/* A string's bytes (owned by v). */
+char *lt_value_string(const lt_value *v, const char **data, size_t *len);
+
+/* Lists and tuples: the element count and a new value per element. */
+char *lt_value_len(const lt_value *v, size_t *out);
+char *lt_value_item(const lt_value *v, size_t i, lt_value **out);
+/* A list of strings at once: *ptrs and *lens are malloc'd arrays of n
+ * entries (free both with free()); the bytes stay owned by v. */
+char *lt_value_strings(const lt_value *v, const char ***ptrs, size_t **lens,
+                       size_t *n);
+
+/* Dicts: entry i's key (owned by v) and a new value. Insertion order. */
+char *lt_value_dict_key(const lt_value *v, size_t i, const char **key,
+                        size_t *len);
+char *lt_value_dict_value(const lt_value *v, size_t i, lt_value **out);
+
+/* A tensor: makes v hold a contiguous CPU copy when it does not already
+ * (half/bfloat16 become float32), then describes it. *shape and *data point
+ * into v. */
+char *lt_value_tensor(lt_value *v, int *dtype, size_t *ndim,
+                      const int64_t **shape, const void **data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,116 @@
+package core
+
+import (
+	"strings"
+
+	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/featurize"
+	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// warmupRuns is how many times the warm-up runs the stages: TorchScript's
+// profiling executor optimises a graph on its second call.
+const warmupRuns = 3
+
+// warmup runs every stage on two generated rows so first calls are fast, and
+// records the postprocessor's real keys in the model info. A feature it
+// cannot generate a value for (an image without a known size, audio) skips
+// the warm-up; failures are logged, never fatal.
+func (m *Model) warmup() {
+	if m.schema == nil || m.pre == nil || m.post == nil {
+		return
+	}
+	inputs := make([]featurize.Input, len(m.schema.Inputs))
+	for i, f := range m.schema.Inputs {
+		in, ok := sampleInput(f)
+		if !ok {
+			logf(LogInfo, "warm-up skipped: no sample value for %s feature %q", f.Type, f.Name)
+			return
+		}
+		inputs[i] = in
+	}
+	for run := 0; run < warmupRuns; run++ {
+		entries, err := m.warmupOnce(inputs)
+		if err != nil {
+			logf(LogWarn, "warm-up failed: %v", err)
+			return
+		}
+		if run == 0 {
+			m.recordKeys(entries)
+		}
+	}
+}
+
+func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
+	in, err := m.buildPreInput(inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Free()
+	pre, err := forward(m.pre, in, "cpu", "preprocessor")
+	if err != nil {
+		return nil, err
+	}
+	defer pre.Free()
+	pred, err := forward(m.pred, pre, m.device, "predictor")
+	if err != nil {
+		return nil, err
+	}
+	defer pred.Free()
+	return m.postEntries(pred)
+}
+
+// recordKeys stores each output's real postprocessor keys in the model info.
+func (m *Model) recordKeys(entries []response.Entry) {
+	for i := range m.info.Outputs {
+		var keys []string
+		for _, e := range entries {
+			if e.Feature == m.info.Outputs[i].Name {
+				keys = append(keys, e.Key)
+			}
+		}
+		if len(keys) > 0 {
+			m.info.Outputs[i].Keys = keys
+		}
+	}
+}
+
+func sampleInput(f export.Feature) (featurize.Input, bool) {
+	strs := func(a, b string) (featurize.Input, bool) {
+		return featurize.Input{Strings: []string{a, b}, Rows: 2}, true
+	}
+	label := func(i int) string {
+		if i < len(f.Labels) {
+			return f.Labels[i]
+		}
+		return "a"
+	}
+	switch f.Type {
+	case "number":
+		t := tensor.FromFloat64([]float64{0, 1}, 2)
+		return featurize.Input{Tensor: &t, Rows: 2}, true
+	case "binary":
+		return strs("True", "False")
+	case "category", "set", "bag":
+		return strs(label(len(f.Labels)-1), "nan")
+	case "text", "sequence":
+		return strs(strings.Join([]string{label(len(f.Labels) - 1), "a", "b"}, " "), "nan")
+	case "timeseries":
+		return strs("1 2 3", "0.5 nan 1")
+	case "vector":
+		if f.VectorSize <= 0 {
+			return featurize.Input{}, false
+		}
+		v := make([]float32, 2*f.VectorSize)
+		t := tensor.FromFloat32(v, 2, int64(f.VectorSize))
+		return featurize.Input{Tensor: &t, Rows: 2}, true
+	case "date":
+		d := []int64{2024, 2, 29, 3, 60, 12, 30, 15, 45015}
+		return featurize.Input{Tensors: []tensor.Tensor{tensor.FromInt64(d, 9), tensor.FromInt64(d, 9)}, Rows: 2}, true
+	case "h3":
+		t := tensor.FromInt64([]int64{576495936675512319, 576495936675512319}, 2)
+		return featurize.Input{Tensor: &t, Rows: 2}, true
+	}
+	return featurize.Input{}, false
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Writes the test exports under testdata/models/<name>/ and their goldens under testdata/golden/.
+
+Run with a Python that has torch 1.13 (Debian's): /usr/bin/python3 testdata/generate.py [name ...]
+Deterministic and idempotent: every listed model directory is deleted and rewritten.
+See testdata/README.md.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True  # keep testdata/gen free of __pycache__
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "gen"))  # the stub `ludwig` package and `testgen`
+
+import torch  # noqa: E402
+
+from testgen.export import PREDICTOR_FILE, write_export  # noqa: E402
+from testgen.models import MODELS  # noqa: E402
+
+MODELS_ROOT = os.path.join(HERE, "models")
+GOLDEN_ROOT = os.path.join(HERE, "golden")
+
+
+def _fresh_dir(name):
+    d = os.path.join(MODELS_ROOT, name)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    return d
+
+
+def copy_variant(src_name, dst_name, rename=None, only=None):
+    """A file-name variant of an existing export: copies its files, optionally renaming some
+    ({old: new}) or keeping only some (list of old names)."""
+    src = os.path.join(MODELS_ROOT, src_name)
+    dst = _fresh_dir(dst_name)
+    for fn in sorted(os.listdir(src)):
+        if only is not None and fn not in only:
+            continue
+        shutil.copyfile(os.path.join(src, fn), os.path.join(dst, (rename or {}).get(fn, fn)))
+
+
+# Exports derived from others by copying files. Each: (name, source, kwargs of copy_variant).
+VARIANTS = [
+    # `ludwig export_torchscript --model_only`: only the predictor.
+    ("model_only", "tabular", {"only": [PREDICTOR_FILE]}),
+    # `--device cuda:0`: the file name carries the device string, colon included (a CPU module here).
+    ("tabular_cuda0", "tabular", {"rename": {PREDICTOR_FILE: "inference_predictor-cuda:0.pt"}}),
+    # The spelling of Ludwig's docs page.
+    ("tabular_underscore", "tabular", {"rename": {PREDICTOR_FILE: "inference_predictor_cpu.pt"}}),
+]
+
+
+def build_one(name):
+    torch.set_num_threads(1)
+    for make in MODELS:
+        spec = make()
+        if spec.name == name:
+            out = write_export(spec, MODELS_ROOT, GOLDEN_ROOT)
+            print(f"wrote {os.path.relpath(out, HERE)} and golden/{spec.name}.json")
+            return
+    raise SystemExit(f"unknown model {name}")
+
+
+def main(argv):
+    if argv[:1] == ["--one"]:
+        build_one(argv[1])
+        return
+    wanted = set(argv)
+    for make in MODELS:
+        name = make().name
+        if wanted and name not in wanted:
+            continue
+        # One process per export: TorchScript mangles the qualified names of classes scripted again in
+        # the same process (__torch__...___torch_mangle_N._InferencePreprocessor), which a real
+        # export (one `ludwig export_torchscript` per process) does not show.
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--one", name], check=True)
+    for name, src, kwargs in VARIANTS:
+        if wanted and name not in wanted and src not in wanted:
+            continue
+        if not os.path.isdir(os.path.join(MODELS_ROOT, src)):
+            continue
+        copy_variant(src, name, **kwargs)
+        print(f"wrote models/{name} (copy of {src})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
