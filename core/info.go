@@ -51,7 +51,7 @@ func (m *Model) Info() Info { return m.info }
 
 // InfoJSON returns Info as JSON.
 func (m *Model) InfoJSON() []byte {
-	b, _ := jsoniter.ConfigCompatibleWithStandardLibrary.Marshal(m.info)
+	b, _ := jsoniter.Config{EscapeHTML: false, SortMapKeys: true}.Froze().Marshal(m.info)
 	return b
 }
 
