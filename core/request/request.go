@@ -8,6 +8,7 @@ package request
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -116,7 +117,9 @@ func Parse(data []byte) (Cell, error) {
 	if err != nil {
 		return Cell{}, err
 	}
-	if it.WhatIsNext() != jsoniter.InvalidValue {
+	// At the end of the input jsoniter reports io.EOF; anything else left
+	// is trailing content.
+	if it.WhatIsNext(); it.Error != io.EOF {
 		return Cell{}, inputErr("malformed JSON: unexpected content after the top-level value")
 	}
 	return c, nil
@@ -148,6 +151,9 @@ func (d *decoder) value(depth int) (Cell, error) {
 		return Cell{Kind: String, Str: s}, d.check()
 	case jsoniter.NumberValue:
 		n := string(it.ReadNumber())
+		if it.Error == io.EOF { // a number may end the input
+			it.Error = nil
+		}
 		if err := d.check(); err != nil {
 			return Cell{}, err
 		}

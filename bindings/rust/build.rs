@@ -1,0 +1,91 @@
+//! Finds libludwiginfer.so and tells rustc how to link it.
+//!
+//! Where the library is looked for, in order (the first that has it wins):
+//!
+//! 1. `$LUDWIG_INFER_LIB_DIR` - a folder holding `libludwiginfer.so`;
+//! 2. the repository's `build/` folder (`../../build` from this crate), where
+//!    `./build.sh` puts it.
+//!
+//! Each place is one function in [`PROBES`], so another (pkg-config, a system
+//! folder) is one more entry. The folder found is linked with an rpath, so
+//! `cargo test` and `cargo run --example` need no `LD_LIBRARY_PATH`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+/// The library's file name on this platform.
+const LIB_FILE: &str = "libludwiginfer.so";
+/// The name given to `-l`.
+const LIB_NAME: &str = "ludwiginfer";
+
+/// Where a probe found the library.
+struct Found {
+    dir: PathBuf,
+}
+
+/// A place to look: returns the library's folder, or a line saying what it
+/// tried (for the error message when nothing is found).
+type Probe = fn() -> Result<Found, String>;
+
+const PROBES: &[Probe] = &[from_env, from_repo_build];
+
+fn from_env() -> Result<Found, String> {
+    println!("cargo:rerun-if-env-changed=LUDWIG_INFER_LIB_DIR");
+    match env::var_os("LUDWIG_INFER_LIB_DIR") {
+        None => Err("LUDWIG_INFER_LIB_DIR is not set".into()),
+        Some(d) => {
+            let dir = PathBuf::from(d);
+            if dir.join(LIB_FILE).is_file() {
+                Ok(Found { dir })
+            } else {
+                Err(format!("LUDWIG_INFER_LIB_DIR={} has no {LIB_FILE}", dir.display()))
+            }
+        }
+    }
+}
+
+fn from_repo_build() -> Result<Found, String> {
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let dir = manifest.join("..").join("..").join("build");
+    // Rebuild when ./build.sh creates or replaces the library (a missing
+    // path is watched too: cargo reruns once it appears).
+    println!("cargo:rerun-if-changed={}", dir.join(LIB_FILE).display());
+    if dir.join(LIB_FILE).is_file() {
+        let dir = dir.canonicalize().unwrap_or(dir);
+        Ok(Found { dir })
+    } else {
+        Err(format!("{} does not exist", dir.join(LIB_FILE).display()))
+    }
+}
+
+fn emit(found: &Found) {
+    let dir = found.dir.display();
+    println!("cargo:rustc-link-search=native={dir}");
+    println!("cargo:rustc-link-lib=dylib={LIB_NAME}");
+    // An rpath, so test binaries and examples find the library at run time.
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+    println!("cargo:rerun-if-changed={}", Path::new(&found.dir).join(LIB_FILE).display());
+    // Dependents (with `links`) read it as DEP_LUDWIGINFER_LIB_DIR.
+    println!("cargo:lib_dir={dir}");
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let mut tried = Vec::new();
+    for probe in PROBES {
+        match probe() {
+            Ok(found) => {
+                emit(&found);
+                return;
+            }
+            Err(why) => tried.push(why),
+        }
+    }
+    panic!(
+        "\n\nludwig-infer: cannot find {LIB_FILE}.\n\
+         Tried:\n  - {}\n\
+         Build it with `./build.sh` at the repository root, or set LUDWIG_INFER_LIB_DIR \
+         to the folder that holds {LIB_FILE}.\n\n",
+        tried.join("\n  - ")
+    );
+}

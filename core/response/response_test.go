@@ -1,0 +1,65 @@
+package response
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+func TestAppendString(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": `"plain"`, `q"b\`: `"q\"b\\"`, "a\nb\tc\x01": `"a\nb\tc\u0001"`,
+		"CAFÉ": `"CAFÉ"`, "\xc3": `"\ufffd"`, "ok\xffok": `"ok\ufffdok"`, "<UNK>": `"<UNK>"`,
+	} {
+		got := string(AppendString(nil, in))
+		assert.Equal(t, want, got, in)
+		assert.True(t, json.Valid([]byte(got)), got)
+	}
+}
+
+func TestNaNBecomesNull(t *testing.T) {
+	v := tensor.FromFloat32([]float32{1.5, float32(math.NaN()), float32(math.Inf(1))}, 3)
+	assert.Equal(t, `[1.5,null,null]`, string(AppendNested(nil, v)))
+	assert.Equal(t, `{"dtype":"float32","shape":[3],"data":[1.5,null,null]}`, string(AppendTensorJSON(nil, v)))
+	m := tensor.FromFloat64([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	assert.Equal(t, `[[1,2,3],[4,5,6]]`, string(AppendNested(nil, m)))
+	b := tensor.Tensor{DType: tensor.Bool, Shape: []int64{2}, Data: []byte{1, 0}}
+	assert.Equal(t, `[true,false]`, string(AppendNested(nil, b)))
+}
+
+func TestForms(t *testing.T) {
+	probs := tensor.FromFloat32([]float32{0.25, 0.75, 0.9, 0.1}, 2, 2)
+	entries := []Entry{
+		{Feature: "y", Key: "predictions", Value: []string{"Yes", "No"}},
+		{Feature: "y", Key: "probabilities", Value: probs},
+		{Feature: "s", Key: "predictions", Value: [][]string{{"a"}, {}}},
+	}
+	e := Encoder{Outputs: []export.Feature{{Name: "y", Type: "binary", Labels: []string{"No", "Yes"}}}}
+	js, named := e.Encode(entries, Features, false)
+	assert.Empty(t, named)
+	assert.Equal(t, `{"y":{"predictions":["Yes","No"],"probabilities":[[0.25,0.75],[0.9,0.1]]},"s":{"predictions":[["a"],[]]}}`, string(js))
+	js, _ = e.Encode(entries, Columns, false)
+	assert.Equal(t, `{"y_predictions":["Yes","No"],"y_probabilities":[[0.25,0.75],[0.9,0.1]],"s_predictions":[["a"],[]]}`, string(js))
+	js, _ = e.Encode(entries, Full, false)
+	assert.Equal(t, `{"y_predictions":["Yes","No"],"y_probabilities":[[0.25,0.75],[0.9,0.1]],"y_probabilities_No":[0.25,0.9],"y_probabilities_Yes":[0.75,0.1],"y_probability":[0.75,0.9],"s_predictions":[["a"],[]]}`, string(js))
+	js, named = e.Encode(entries, Full, true)
+	require.Len(t, named, 4)
+	assert.Equal(t, []string{"y::probabilities", "y::probabilities_No", "y::probabilities_Yes", "y::probability"},
+		[]string{named[0].Name, named[1].Name, named[2].Name, named[3].Name})
+	assert.Equal(t, `{"y_predictions":["Yes","No"],"s_predictions":[["a"],[]]}`, string(js))
+}
+
+func TestSplitAndParse(t *testing.T) {
+	f, k := Split("a::b::predictions")
+	assert.Equal(t, []string{"a::b", "predictions"}, []string{f, k})
+	f, k = Split("plain")
+	assert.Equal(t, []string{"plain", ""}, []string{f, k})
+	_, err := ParseForm("wide")
+	assert.EqualError(t, err, `unknown output form "wide" (want features, columns or full)`)
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds and runs the C tests and the C example against build/ (run from
+# anywhere; ./build.sh must have built the library, and `./build.sh env`
+# supplies the cgo flags for the test-hooks build).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+B="$ROOT/build"
+T="$B/ctest"
+mkdir -p "$T"
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -O1 -g -I "$B")
+cc "${CFLAGS[@]}" tests/c/test_capi.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -lpthread -lm -o "$T/test_capi"
+cc "${CFLAGS[@]}" examples/c/predict.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/predict"
+echo "== C example"
+"$T/predict" testdata/models/tabular
+echo "== C ABI tests"
+"$T/test_capi"
+echo "== panic recovery (li_testhooks build)"
+eval "$(LI_QUIET=1 ./build.sh env)"
+go build -tags li_testhooks -buildmode=c-shared -o "$T/hooks/libludwiginfer.so" ./capi
+cc "${CFLAGS[@]}" tests/c/test_poison.c -L "$T/hooks" -lludwiginfer -Wl,-rpath,"$T/hooks" -o "$T/test_poison"
+LI_TEST_PANIC=li_model_info "$T/test_poison"
