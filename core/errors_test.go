@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/core/internal/golden"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )

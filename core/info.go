@@ -44,6 +44,12 @@ type OutputInfo struct {
 	Type   string   `json:"type"`
 	Keys   []string `json:"keys"`
 	Labels []string `json:"labels,omitempty"`
+	// Types and Shapes describe each key's value as a warm-up run saw it:
+	// a dtype ("float32", "bool", ...) with the shape (-1 = batch), or
+	// "string" (a string per row), "string_list" (a list of strings per row),
+	// "tensor_list" (a tensor per row). Absent without a warm-up.
+	Types  []string  `json:"types,omitempty"`
+	Shapes [][]int64 `json:"shapes,omitempty"`
 }
 
 // Info returns the model's description.

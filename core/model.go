@@ -219,6 +219,13 @@ type Request struct {
 	// Borrowed marks the tensors' data as C memory that stays valid during
 	// the call: libtorch then reads it in place instead of copying.
 	Borrowed bool
+	// BaseDir resolves relative file paths in image and audio columns
+	// ("" = the process's working directory).
+	BaseDir string
+	// NoPaths refuses file paths in image and audio columns: only data: URIs
+	// and base64 are decoded. Servers set it, so a client can never make the
+	// library read a file on the server.
+	NoPaths bool
 }
 
 // NamedTensor is a tensor buffer for a feature (or a "<feature>::<key>" in
@@ -244,6 +251,9 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	}
 	if opts.Form < response.Features || opts.Form > response.Full {
 		return nil, status.Errorf(status.InvalidArgument, "unknown output form %d", int(opts.Form))
+	}
+	if opts.Records && (opts.Form == response.Features || opts.TensorOutputs) {
+		return nil, status.Errorf(status.InvalidArgument, "records output needs the columns or full form, without tensor outputs")
 	}
 	if err := alive(ctx, "before preprocessing"); err != nil {
 		return nil, err
@@ -328,6 +338,13 @@ func (m *Model) postprocess(in *torch.Value, opts InferOptions) (*Result, error)
 	entries, err := m.postEntries(in)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Records {
+		js, err := m.encoder.EncodeRecords(entries, opts.Form)
+		if err != nil {
+			return nil, status.Errorf(status.Model, "%v", err)
+		}
+		return &Result{JSON: js}, nil
 	}
 	js, named := m.encoder.Encode(entries, opts.Form, opts.TensorOutputs)
 	return &Result{JSON: js, Tensors: named}, nil

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/core/internal/golden"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
 )
 
@@ -233,4 +233,3 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
-

@@ -94,6 +94,9 @@ type InferOptions struct {
 	// "<feature>::<key>", or by input feature after StagePreprocess) and
 	// leaves it out of the JSON.
 	TensorOutputs bool
+	// Records answers with a JSON array of one object per row (columns and
+	// full forms only), the orientation of JSON Lines and `ludwig serve`.
+	Records bool
 }
 
 // DefaultInferOptions are li_infer's defaults: all stages, columns form.

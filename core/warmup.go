@@ -64,16 +64,41 @@ func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
 // recordKeys stores each output's real postprocessor keys in the model info.
 func (m *Model) recordKeys(entries []response.Entry) {
 	for i := range m.info.Outputs {
-		var keys []string
+		o := &m.info.Outputs[i]
+		var keys, types []string
+		var shapes [][]int64
 		for _, e := range entries {
-			if e.Feature == m.info.Outputs[i].Name {
-				keys = append(keys, e.Key)
+			if e.Feature != o.Name {
+				continue
 			}
+			keys = append(keys, e.Key)
+			typ, shape := describe(e.Value)
+			types = append(types, typ)
+			shapes = append(shapes, shape)
 		}
 		if len(keys) > 0 {
-			m.info.Outputs[i].Keys = keys
+			o.Keys, o.Types, o.Shapes = keys, types, shapes
 		}
 	}
+}
+
+// describe names a postprocessor value's kind for OutputInfo.
+func describe(v any) (string, []int64) {
+	switch x := v.(type) {
+	case tensor.Tensor:
+		shape := append([]int64(nil), x.Shape...)
+		if len(shape) > 0 {
+			shape[0] = -1
+		}
+		return x.DType.String(), shape
+	case []string:
+		return "string", []int64{-1}
+	case [][]string:
+		return "string_list", []int64{-1}
+	case []tensor.Tensor:
+		return "tensor_list", []int64{-1}
+	}
+	return "other", nil
 }
 
 func sampleInput(f export.Feature) (featurize.Input, bool) {

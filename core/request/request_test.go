@@ -53,3 +53,10 @@ func TestTensorCell(t *testing.T) {
 	assert.Equal(t, int64(617703466028236799), ts[0].Int64At(0))
 	assert.Equal(t, byte(1), ts[1].Data[0])
 }
+
+func TestAppendJSONRoundTrip(t *testing.T) {
+	in := `{"a":[617703466028236799,1.50,null,true,"q\"\u0001é"],"b":{"c":[]}}`
+	c, err := Parse([]byte(in))
+	require.NoError(t, err)
+	assert.Equal(t, in, string(c.AppendJSON(nil)))
+}

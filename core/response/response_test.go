@@ -63,3 +63,20 @@ func TestSplitAndParse(t *testing.T) {
 	_, err := ParseForm("wide")
 	assert.EqualError(t, err, `unknown output form "wide" (want features, columns or full)`)
 }
+
+func TestRecords(t *testing.T) {
+	probs := tensor.FromFloat32([]float32{0.25, 0.75, 0.9, 0.1}, 2, 2)
+	entries := []Entry{
+		{Feature: "y", Key: "predictions", Value: []string{"Yes", "No"}},
+		{Feature: "y", Key: "probabilities", Value: probs},
+		{Feature: "s", Key: "predictions", Value: [][]string{{"a"}, {}}},
+		{Feature: "s", Key: "probabilities", Value: []tensor.Tensor{tensor.FromFloat32([]float32{0.5}, 1), tensor.FromFloat32(nil, 0)}},
+	}
+	e := Encoder{Outputs: []export.Feature{{Name: "y", Type: "binary", Labels: []string{"No", "Yes"}}}}
+	js, err := e.EncodeRecords(entries, Full)
+	require.NoError(t, err)
+	assert.Equal(t, `[{"y_predictions":"Yes","y_probabilities":[0.25,0.75],"y_probabilities_No":0.25,"y_probabilities_Yes":0.75,"y_probability":0.75,"s_predictions":["a"],"s_probabilities":[0.5]},`+
+		`{"y_predictions":"No","y_probabilities":[0.9,0.1],"y_probabilities_No":0.9,"y_probabilities_Yes":0.1,"y_probability":0.9,"s_predictions":[],"s_probabilities":[]}]`, string(js))
+	_, err = e.EncodeRecords([]Entry{{Feature: "a", Key: "x", Value: []string{"1"}}, {Feature: "a", Key: "y", Value: []string{"1", "2"}}}, Columns)
+	assert.EqualError(t, err, "output a::y has 2 rows, others 1")
+}

@@ -48,7 +48,7 @@ type File struct {
 // Root returns the repository's testdata folder.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata")
 }
 
 // ModelDir returns testdata/models/<name>.
