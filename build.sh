@@ -5,6 +5,10 @@
 #                         build/ludwig_infer.h and build/ludwig-infer
 #   ./build.sh test       build, then run every test: Go, C, Python, Rust
 #   ./build.sh env        print the environment the Go tool needs (eval "$(./build.sh env)")
+#   ./build.sh install [--prefix DIR]
+#                         build, then install lib/libludwiginfer.so.1 (+ symlink), the
+#                         header, pkg-config and CMake files and bin/ludwig-infer
+#                         (default prefix /usr/local)
 #
 # libtorch comes from, in order:
 #   $LIBTORCH             a folder with include/ and lib/ (a libtorch zip, or the
@@ -15,6 +19,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD="$ROOT/build"
+ABI=$(sed -n 's/^#define LI_ABI_VERSION \([0-9]*\)$/\1/p' "$ROOT/include/ludwig_infer.h")
+VERSION=$(sed -n 's/^#define LI_VERSION "\(.*\)"$/\1/p' "$ROOT/include/ludwig_infer.h")
 cd "$ROOT"
 
 log() { [ -n "${LI_QUIET:-}" ] || echo "build.sh: $*" >&2; }
@@ -100,8 +106,13 @@ build_all() {
   setup_env
   mkdir -p "$BUILD"
   log "building build/libludwiginfer.so"
-  go build -buildmode=c-shared -o "$BUILD/libludwiginfer.so" ./capi
-  rm -f "$BUILD/libludwiginfer.h" # cgo's generated header: never shipped
+  # A SONAME carrying the ABI version, and only the documented li_* symbols
+  # exported (capi/exports.map).
+  go build -buildmode=c-shared \
+    -ldflags "-extldflags '-Wl,-soname,libludwiginfer.so.$ABI -Wl,--version-script=$ROOT/capi/exports.map'" \
+    -o "$BUILD/libludwiginfer.so.$ABI" ./capi
+  ln -sf "libludwiginfer.so.$ABI" "$BUILD/libludwiginfer.so"
+  rm -f "$BUILD/libludwiginfer.h" "$BUILD/libludwiginfer.so.$ABI.h" # cgo's generated header: never shipped
   cp include/ludwig_infer.h "$BUILD/ludwig_infer.h"
   if [ -d cmd/ludwig-infer ]; then
     log "building build/ludwig-infer"
@@ -117,6 +128,8 @@ run_tests() {
   go test -count=1 ./... || failed+=("go test")
   log "C tests"
   bash tests/c/run.sh || failed+=("C tests")
+  log "install tests (temporary prefix; pkg-config, CMake, C++)"
+  bash tests/install/run.sh || failed+=("install tests")
   if [ -d bindings/python/tests ]; then
     log "Python tests"
     python3 -m pytest -q bindings/python/tests || failed+=("Python tests")
@@ -131,6 +144,32 @@ run_tests() {
   log "all tests passed"
 }
 
+install_all() {
+  local prefix=/usr/local
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --prefix) prefix="$2"; shift 2 ;;
+      --prefix=*) prefix="${1#--prefix=}"; shift ;;
+      *) die "install: unknown option $1 (usage: ./build.sh install [--prefix DIR])" ;;
+    esac
+  done
+  build_all
+  prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd)
+  log "installing into $prefix"
+  install -d "$prefix/lib/pkgconfig" "$prefix/lib/cmake/LudwigInfer" "$prefix/include" "$prefix/bin"
+  install -m 0755 "$BUILD/libludwiginfer.so.$ABI" "$prefix/lib/"
+  ln -sf "libludwiginfer.so.$ABI" "$prefix/lib/libludwiginfer.so"
+  install -m 0644 include/ludwig_infer.h "$prefix/include/"
+  install -m 0755 "$BUILD/ludwig-infer" "$prefix/bin/"
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$VERSION|g" -e "s|@TORCH_LIBDIR@|$TORCH_LIBDIR|g" \
+    -e "s|@TORCH_LIBS@|$TORCH_LIBS|g" packaging/ludwiginfer.pc.in > "$prefix/lib/pkgconfig/ludwiginfer.pc"
+  sed -e "s|@VERSION@|$VERSION|g" -e "s|@ABI@|$ABI|g" packaging/LudwigInferConfig.cmake.in \
+    > "$prefix/lib/cmake/LudwigInfer/LudwigInferConfig.cmake"
+  sed -e "s|@VERSION@|$VERSION|g" packaging/LudwigInferConfigVersion.cmake.in \
+    > "$prefix/lib/cmake/LudwigInfer/LudwigInferConfigVersion.cmake"
+  log "installed ludwig-infer $VERSION (ABI $ABI) into $prefix"
+}
+
 case "${1:-build}" in
   build) build_all ;;
   test) run_tests ;;
@@ -138,5 +177,6 @@ case "${1:-build}" in
     LI_QUIET=1 setup_env
     echo "export CGO_ENABLED=1 CGO_LDFLAGS='$CGO_LDFLAGS' OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS LI_TORCH_LIBDIR='$LI_TORCH_LIBDIR'"
     ;;
-  *) die "usage: ./build.sh [build|test|env]" ;;
+  install) shift; install_all "$@" ;;
+  *) die "usage: ./build.sh [build|test|env|install [--prefix DIR]]" ;;
 esac
