@@ -112,7 +112,7 @@ build_all() {
     -ldflags "-extldflags '-Wl,-soname,libludwiginfer.so.$ABI -Wl,--version-script=$ROOT/capi/exports.map'" \
     -o "$BUILD/libludwiginfer.so.$ABI" ./capi
   ln -sf "libludwiginfer.so.$ABI" "$BUILD/libludwiginfer.so"
-  rm -f "$BUILD/libludwiginfer.h" "$BUILD/libludwiginfer.so.$ABI.h" # cgo's generated header: never shipped
+  rm -f "$BUILD/libludwiginfer.h" "$BUILD/libludwiginfer.so.h" # cgo's generated header: never shipped
   cp include/ludwig_infer.h "$BUILD/ludwig_infer.h"
   if [ -d cmd/ludwig-infer ]; then
     log "building build/ludwig-infer"

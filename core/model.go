@@ -110,6 +110,7 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 		}
 		logf(LogInfo, "loaded extension library %s", lib)
 	}
+	loadAutoExtensions(files, opts.Extensions)
 	m := &Model{files: files, device: opts.Device}
 	var warnings []string
 	m.schema, err = export.ReadSchema(files)
@@ -531,7 +532,7 @@ func (m *Model) preprocessInput(req Request) (*torch.Value, error) {
 		case ts != nil:
 			in, err = featurize.FromTensors(f, ts, req.Borrowed)
 		case col != nil:
-			in, err = featurize.FromCells(f, col.Cells)
+			in, err = featurize.FromCellsWith(f, col.Cells, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
 		default:
 			return nil, status.Errorf(status.Input, "missing input feature %q (column %q, type %s)", f.Name, f.Column, f.Type)
 		}

@@ -12,6 +12,7 @@ import sys
 from typing import Dict, List, Tuple
 
 import torch
+import torchaudio  # noqa: F401  registers torchaudio's custom ops (audio_input's preprocessor needs _lfilter)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32, "int64": torch.int64,
@@ -28,6 +29,8 @@ def decode_input(i):
         return decode_tensor(i["tensor"])
     if i["kind"] == "tensors":
         return [decode_tensor(t) for t in i["value"]]
+    if i["kind"] == "audio":
+        return [(decode_tensor(a["waveform"]), a["sample_rate"]) for a in i["value"]]
     return list(i["value"])
 
 

@@ -18,6 +18,7 @@ import torch  # noqa: E402
 
 from testgen.export import PREDICTOR_FILE, write_export  # noqa: E402
 from testgen.models import MODELS  # noqa: E402
+from testgen.artifacts import ARTIFACTS  # noqa: E402
 
 MODELS_ROOT = os.path.join(HERE, "models")
 GOLDEN_ROOT = os.path.join(HERE, "golden")
@@ -64,11 +65,28 @@ def build_one(name):
     raise SystemExit(f"unknown model {name}")
 
 
+def build_artifact(name):
+    torch.set_num_threads(1)
+    for art_name, src, make, kwargs in ARTIFACTS:
+        if art_name == name:
+            print(f"wrote {make(MODELS_ROOT, GOLDEN_ROOT, src, art_name, **kwargs)}")
+            return
+    raise SystemExit(f"unknown artifact {name}")
+
+
 def main(argv):
     if argv[:1] == ["--one"]:
         build_one(argv[1])
         return
+    if argv[:1] == ["--artifact"]:
+        build_artifact(argv[1])
+        return
     wanted = set(argv)
+    if not wanted or wanted & {"image_input", "audio_input", "media"}:
+        from testgen.media import write_media
+
+        write_media()
+        print("wrote media/")
     for make in MODELS:
         name = make().name
         if wanted and name not in wanted:
@@ -84,6 +102,13 @@ def main(argv):
             continue
         copy_variant(src, name, **kwargs)
         print(f"wrote models/{name} (copy of {src})")
+    # Other artefacts built from an export's stages (testgen/artifacts.py), one process each.
+    for name, src, _, _ in ARTIFACTS:
+        if wanted and name not in wanted and src not in wanted:
+            continue
+        if not os.path.isdir(os.path.join(MODELS_ROOT, src)):
+            continue
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--artifact", name], check=True)
 
 
 if __name__ == "__main__":

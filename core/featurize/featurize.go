@@ -17,6 +17,7 @@ import (
 
 	"github.com/ludwig-infer/ludwig-infer/core/dates"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/media"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -59,9 +60,9 @@ func Forms(featureType string) []string {
 	case "h3":
 		return []string{"integer", "tensor int64 [B]"}
 	case "image":
-		return []string{"tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
+		return []string{"file path (PNG, JPEG, GIF, BMP, TIFF)", "data: URI", "base64", "tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
 	case "audio":
-		return []string{"list of tensors [channels,samples] with sample_rate"}
+		return []string{"WAV file path", "data: URI", "base64", "list of tensors [channels,samples] with sample_rate"}
 	}
 	return []string{"string", "number", "boolean", "null"}
 }
@@ -74,8 +75,21 @@ func featureErr(f export.Feature, row int, format string, args ...any) error {
 	return status.Errorf(status.Input, "%s: %s", where, fmt.Sprintf(format, args...))
 }
 
-// FromCells converts a request column for feature f.
+// Options control how FromCellsWith reads image and audio values.
+type Options struct {
+	// BaseDir resolves relative file paths ("" = the working directory).
+	BaseDir string
+	// NoPaths refuses file paths (only data: URIs and base64 are decoded).
+	NoPaths bool
+}
+
+// FromCells converts a request column for feature f (file paths as given).
 func FromCells(f export.Feature, cells []request.Cell) (Input, error) {
+	return FromCellsWith(f, cells, Options{})
+}
+
+// FromCellsWith converts a request column for feature f with options.
+func FromCellsWith(f export.Feature, cells []request.Cell, opts Options) (Input, error) {
 	n := len(cells)
 	switch {
 	case f.Type == "number":
@@ -103,7 +117,7 @@ func FromCells(f export.Feature, cells []request.Cell) (Input, error) {
 		s, err := spellColumn(f, cells)
 		return Input{Strings: s, Rows: n}, err
 	case f.Type == "image" || f.Type == "audio":
-		return Input{}, featureErr(f, -1, "%s values must be passed as tensor buffers in this version (file paths are not decoded yet)", f.Type)
+		return mediaColumn(f, cells, opts)
 	}
 	return Input{}, featureErr(f, -1, "feature type %q is not supported", f.Type)
 }
@@ -441,4 +455,32 @@ func checkFinite(t tensor.Tensor) error {
 		}
 	}
 	return nil
+}
+
+// mediaColumn decodes image or audio values: each a file path, data: URI
+// or base64 string. Images become uint8 [C,H,W] tensors (a list, since
+// sizes may differ), audio clips float32 [channels, samples] tensors with
+// their sample rate (List[Tuple[Tensor, int]]).
+func mediaColumn(f export.Feature, cells []request.Cell, opts Options) (Input, error) {
+	mo := media.Options{BaseDir: opts.BaseDir, NoPaths: opts.NoPaths}
+	ts := make([]tensor.Tensor, len(cells))
+	for i, c := range cells {
+		switch c.Kind {
+		case request.String:
+		case request.Null:
+			return Input{}, featureErr(f, i, "missing value (the exported module does not fill missing %ss; give a file path, data: URI or base64)", f.Type)
+		default:
+			return Input{}, featureErr(f, i, "expected a file path, data: URI or base64 string, got %s", c.Kind)
+		}
+		var err error
+		if f.Type == "image" {
+			ts[i], err = media.LoadImage(c.Str, mo)
+		} else {
+			ts[i], err = media.LoadAudio(c.Str, mo)
+		}
+		if err != nil {
+			return Input{}, featureErr(f, i, "%v", err)
+		}
+	}
+	return Input{Tensors: ts, Tuples: f.Type == "audio", Rows: len(cells)}, nil
 }

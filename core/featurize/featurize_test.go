@@ -33,16 +33,16 @@ func cells(t *testing.T, js string) []request.Cell {
 func TestSpellings(t *testing.T) {
 	f := export.Feature{Name: "c", Type: "category"}
 	for js, want := range map[string][]string{
-		`[true, false]`:          {"True", "False"},
-		`[true, null]`:           {"True", "nan"},
-		`[1, 2]`:                 {"1", "2"},
-		`[1, 2.5]`:               {"1.0", "2.5"},
-		`[1, null]`:              {"1.0", "nan"},
-		`[1.0, 2.0]`:             {"1.0", "2.0"},
-		`["a", null, ""]`:        {"a", "nan", ""},
-		`["a", 1, 2.5, true]`:    {"a", "1", "2.5", "True"},
-		`[null, null]`:           {"nan", "nan"},
-		`[" x ", "CAFÉ"]`:        {" x ", "CAFÉ"},
+		`[true, false]`:       {"True", "False"},
+		`[true, null]`:        {"True", "nan"},
+		`[1, 2]`:              {"1", "2"},
+		`[1, 2.5]`:            {"1.0", "2.5"},
+		`[1, null]`:           {"1.0", "nan"},
+		`[1.0, 2.0]`:          {"1.0", "2.0"},
+		`["a", null, ""]`:     {"a", "nan", ""},
+		`["a", 1, 2.5, true]`: {"a", "1", "2.5", "True"},
+		`[null, null]`:        {"nan", "nan"},
+		`[" x ", "CAFÉ"]`:     {" x ", "CAFÉ"},
 	} {
 		in, err := FromCells(f, cells(t, js))
 		require.NoError(t, err, js)

@@ -59,6 +59,9 @@ func LoadLibrary(path string) error {
 // use; Close must not race with them (callers serialise it).
 type Module struct {
 	p *C.lt_module
+	// method, when set, replaces forward in Forward, NewInput and Schema (a
+	// handle made by Module.Method).
+	method string
 }
 
 // Load reads a TorchScript file onto device ("cpu", "cuda", "cuda:N").
@@ -102,6 +105,9 @@ func (m *Module) cstring(f func(**C.char) *C.char) (string, error) {
 
 // Schema returns forward's schema as TorchScript prints it.
 func (m *Module) Schema() (string, error) {
+	if m.method != "" {
+		return m.methodSchema(m.method)
+	}
 	return m.cstring(func(o **C.char) *C.char { return C.lt_module_schema(m.p, o) })
 }
 
@@ -121,6 +127,9 @@ func (m *Module) NewInput() (*Value, error) {
 	if err := m.live(); err != nil {
 		return nil, err
 	}
+	if m.method != "" {
+		return m.methodNewInput(m.method)
+	}
 	var p *C.lt_value
 	if err := check(C.lt_module_new_input(m.p, &p)); err != nil {
 		return nil, err
@@ -133,6 +142,9 @@ func (m *Module) NewInput() (*Value, error) {
 func (m *Module) Forward(in *Value, device string) (*Value, error) {
 	if err := m.live(); err != nil {
 		return nil, err
+	}
+	if m.method != "" {
+		return m.methodForward(m.method, in, device)
 	}
 	var cd *C.char
 	if device != "" && device != "cpu" {

@@ -14,6 +14,8 @@
 //! use the enums.
 
 #![allow(non_camel_case_types)]
+// The header is the manual of every name here; see include/ludwig_infer.h.
+#![allow(missing_docs)]
 
 use core::ffi::{c_char, c_int, c_void};
 

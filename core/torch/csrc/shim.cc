@@ -466,3 +466,261 @@ char *lt_value_tensor(lt_value *v, int *dtype, size_t *ndim,
 }
 
 }  // extern "C"
+
+// ---- Named methods, submodules, attributes, positional calls, wrapping ----
+
+namespace {
+
+// The first argument type of a method (after self); NoneType when the
+// method is missing or takes no argument, so lt_module_new_input fails
+// cleanly instead of dereferencing a null type.
+c10::TypePtr first_arg_type(const torch::jit::Module &m, const std::string &method) {
+  auto found = m.find_method(method);
+  if (!found) return c10::NoneType::get();
+  const auto &schema = found->function().getSchema();
+  if (schema.arguments().size() < 2) return c10::NoneType::get();
+  return schema.arguments()[1].type();
+}
+
+lt_module *new_handle(const torch::jit::Module &mod) {
+  auto out = std::make_unique<lt_module>();
+  out->module = mod;
+  out->input_type = first_arg_type(mod, "forward");
+  return out.release();
+}
+
+torch::jit::Method method_of(lt_module *m, const char *method) {
+  if (m == nullptr || method == nullptr) throw std::invalid_argument("NULL argument");
+  auto found = m->module.find_method(method);
+  if (!found) throw std::invalid_argument(std::string("the module has no method ") + method);
+  return *found;
+}
+
+}  // namespace
+
+extern "C" {
+
+char *lt_module_load_bytes(const void *data, size_t len, const char *device,
+                           lt_module **out) {
+  LT_TRY
+  if ((data == nullptr && len > 0) || out == nullptr) return fail("NULL argument");
+  c10::Device dev(device == nullptr ? std::string("cpu") : std::string(device));
+  std::istringstream in(std::string(static_cast<const char *>(data), len));
+  torch::jit::Module mod = torch::jit::load(in, dev);
+  mod.eval();
+  *out = new_handle(mod);
+  LT_CATCH
+}
+
+char *lt_module_submodule(lt_module *m, const char *path, lt_module **out) {
+  LT_TRY
+  if (m == nullptr || path == nullptr || out == nullptr) return fail("NULL argument");
+  torch::jit::Module cur = m->module;
+  std::string p(path), done;
+  size_t start = 0;
+  while (start < p.size()) {
+    size_t dot = p.find('.', start);
+    std::string name = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!cur.hasattr(name)) return fail("the module has no attribute " + (done.empty() ? name : done + "." + name));
+    c10::IValue v = cur.attr(name);
+    if (!v.isModule()) return fail("attribute " + (done.empty() ? name : done + "." + name) + " is not a module");
+    cur = v.toModule();
+    done = done.empty() ? name : done + "." + name;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *out = new_handle(cur);
+  LT_CATCH
+}
+
+int lt_module_has_method(lt_module *m, const char *method) {
+  try {
+    if (m == nullptr || method == nullptr) return 0;
+    return m->module.find_method(method) ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+char *lt_module_method_schema(lt_module *m, const char *method, char **out) {
+  LT_TRY
+  if (out == nullptr) return fail("NULL argument");
+  std::ostringstream os;
+  os << method_of(m, method).function().getSchema();
+  *out = dup_str(os.str());
+  LT_CATCH
+}
+
+char *lt_module_method_new_input(lt_module *m, const char *method,
+                                 lt_value **out) {
+  LT_TRY
+  if (out == nullptr) return fail("NULL argument");
+  method_of(m, method);
+  c10::TypePtr t = first_arg_type(m->module, method);
+  auto d = t->cast<c10::DictType>();
+  if (!d) return fail(std::string(method) + "'s input is not a dict: " + t->annotation_str());
+  *out = wrap(c10::impl::GenericDict(d->getKeyType(), d->getValueType()));
+  LT_CATCH
+}
+
+char *lt_module_method_forward(lt_module *m, const char *method,
+                               const lt_value *input, const char *device,
+                               lt_value **out) {
+  LT_TRY
+  if (input == nullptr || out == nullptr) return fail("NULL argument");
+  torch::jit::Method fn = method_of(m, method);
+  apply_threads();
+  c10::InferenceMode guard;
+  c10::IValue in = input->v;
+  if (device != nullptr && std::strcmp(device, "cpu") != 0)
+    in = move_to(in, c10::Device(device));
+  *out = wrap(fn(std::vector<c10::IValue>{in}));
+  LT_CATCH
+}
+
+char *lt_module_method_call(lt_module *m, const char *method,
+                            const lt_value *const *args, size_t nargs,
+                            lt_value **out) {
+  LT_TRY
+  if (out == nullptr || (nargs > 0 && args == nullptr)) return fail("NULL argument");
+  torch::jit::Method fn = method_of(m, method);
+  std::vector<c10::IValue> in;
+  in.reserve(nargs);
+  for (size_t i = 0; i < nargs; i++) {
+    if (args[i] == nullptr) return fail("NULL argument " + std::to_string(i));
+    in.push_back(args[i]->v);
+  }
+  apply_threads();
+  c10::InferenceMode guard;
+  *out = wrap(fn(std::move(in)));
+  LT_CATCH
+}
+
+char *lt_module_children(lt_module *m, char **out) {
+  LT_TRY
+  if (m == nullptr || out == nullptr) return fail("NULL argument");
+  std::ostringstream os;
+  for (const auto &c : m->module.named_children())
+    os << c.name << '\t' << c.value.type()->name()->qualifiedName() << '\n';
+  *out = dup_str(os.str());
+  LT_CATCH
+}
+
+char *lt_module_attr(lt_module *m, const char *name, lt_value **out) {
+  LT_TRY
+  if (m == nullptr || name == nullptr || out == nullptr) return fail("NULL argument");
+  if (!m->module.hasattr(name)) return fail(std::string("the module has no attribute ") + name);
+  *out = wrap(m->module.attr(name));
+  LT_CATCH
+}
+
+char *lt_module_to_device(lt_module *m, const char *device) {
+  LT_TRY
+  if (m == nullptr || device == nullptr) return fail("NULL argument");
+  c10::Device dev{std::string(device)};
+  m->module.to(dev);
+  if (m->module.hasattr("device") && m->module.attr("device").isDevice())
+    m->module.setattr("device", c10::IValue(dev));
+  LT_CATCH
+}
+
+char *lt_value_dict_key_value(const lt_value *v, size_t i, lt_value **out) {
+  LT_TRY
+  if (v == nullptr || out == nullptr) return fail("NULL argument");
+  fill_dict_cache(v);
+  if (i >= v->keys.size()) return fail("dict index out of range");
+  *out = wrap(v->keys[i]);
+  LT_CATCH
+}
+
+char *lt_value_new_tensor(int dtype, const int64_t *shape, size_t ndim,
+                          const void *data, lt_value **out) {
+  LT_TRY
+  if (out == nullptr || (ndim > 0 && shape == nullptr)) return fail("NULL argument");
+  *out = wrap(make_tensor(dtype, shape, ndim, data, true));
+  LT_CATCH
+}
+
+char *lt_value_new_strings(const char *buf, const size_t *lens, size_t n,
+                           lt_value **out) {
+  LT_TRY
+  if (out == nullptr || (n > 0 && lens == nullptr)) return fail("NULL argument");
+  c10::List<std::string> list;
+  list.reserve(n);
+  size_t off = 0;
+  for (size_t i = 0; i < n; i++) {
+    list.push_back(lens[i] == 0 ? std::string() : std::string(buf + off, lens[i]));
+    off += lens[i];
+  }
+  *out = wrap(list);
+  LT_CATCH
+}
+
+char *lt_module_wrap(lt_module *stage, const char *class_name,
+                     const char *attr, const char *source, lt_module **out) {
+  LT_TRY
+  if (stage == nullptr || class_name == nullptr || attr == nullptr ||
+      source == nullptr || out == nullptr)
+    return fail("NULL argument");
+  torch::jit::Module w{c10::QualifiedName(class_name)};
+  if (!w.hasattr("training"))
+    w.register_attribute("training", c10::BoolType::get(), false);
+  w.register_module(attr, stage->module);
+  w.define(source);
+  w.eval();
+  *out = new_handle(w);
+  LT_CATCH
+}
+
+char *lt_module_save(lt_module *m, const char *path) {
+  LT_TRY
+  if (m == nullptr || path == nullptr) return fail("NULL argument");
+  m->module.save(path);
+  LT_CATCH
+}
+
+}  // extern "C"
+
+// ---- Native stages: what a scripted module's class does, and moving a
+// ---- value between dicts without a copy ----
+
+#include <functional>
+#include <set>
+
+#include <torch/csrc/jit/api/function_impl.h>
+
+extern "C" {
+
+char *lt_module_class_ops(lt_module *m, char **out) {
+  LT_TRY
+  if (m == nullptr || out == nullptr) return fail("NULL argument");
+  std::set<std::string> kinds;
+  std::function<void(torch::jit::Block *)> walk = [&](torch::jit::Block *b) {
+    for (torch::jit::Node *n : b->nodes()) {
+      kinds.insert(n->kind().toQualString());
+      for (torch::jit::Block *sub : n->blocks()) walk(sub);
+    }
+  };
+  for (torch::jit::Function *fn : m->module.type()->methods())
+    walk(torch::jit::toGraphFunction(*fn).graph()->block());
+  std::string s;
+  for (const auto &k : kinds) {
+    s += k;
+    s += '\n';
+  }
+  *out = dup_str(s);
+  LT_CATCH
+}
+
+char *lt_dict_put_value(lt_value *dict, const char *key, const lt_value *item) {
+  LT_TRY
+  if (key == nullptr || item == nullptr) return fail("NULL argument");
+  auto d = dict_of(dict);
+  if (!item->v.type()->isSubtypeOf(*d.valueType()))
+    return fail("a " + item->v.type()->annotation_str() + " does not fit a dict of " +
+                d.valueType()->annotation_str());
+  d.insert_or_assign(std::string(key), item->v);
+  LT_CATCH
+}
+
+}  // extern "C"

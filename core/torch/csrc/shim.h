@@ -130,6 +130,81 @@ char *lt_value_dict_value(const lt_value *v, size_t i, lt_value **out);
 char *lt_value_tensor(lt_value *v, int *dtype, size_t *ndim,
                       const int64_t **shape, const void **data);
 
+/* ---- Named methods, submodules, attributes, positional calls, and
+ * wrapping (monolithic InferenceModule, Carton, Triton export). ---- */
+
+/* Loads a TorchScript archive held in memory (len bytes at data, read only
+ * during the call), as lt_module_load does a file. */
+char *lt_module_load_bytes(const void *data, size_t len, const char *device,
+                           lt_module **out);
+
+/* A new handle on the submodule at path (attribute names joined by '.'; ""
+ * is m itself). Both handles share one module object; free each. */
+char *lt_module_submodule(lt_module *m, const char *path, lt_module **out);
+
+/* 1 when the module has a method of that name, else 0 (also for NULLs). */
+int lt_module_has_method(lt_module *m, const char *method);
+
+/* The method's schema as TorchScript prints it; *out is malloc'd. */
+char *lt_module_method_schema(lt_module *m, const char *method, char **out);
+
+/* Creates an empty dict typed exactly as the method's first argument. */
+char *lt_module_method_new_input(lt_module *m, const char *method,
+                                 lt_value **out);
+
+/* lt_module_forward for a named method. */
+char *lt_module_method_forward(lt_module *m, const char *method,
+                               const lt_value *input, const char *device,
+                               lt_value **out);
+
+/* Calls method(args[0], ..., args[nargs-1]) under inference mode. */
+char *lt_module_method_call(lt_module *m, const char *method,
+                            const lt_value *const *args, size_t nargs,
+                            lt_value **out);
+
+/* The direct submodules: one "name<TAB>qualified type name" line each;
+ * *out is malloc'd. */
+char *lt_module_children(lt_module *m, char **out);
+
+/* The module's attribute `name` (a new value). */
+char *lt_module_attr(lt_module *m, const char *name, lt_value **out);
+
+/* Moves the module's parameters and buffers to device and, when the module
+ * has an attribute "device" of type Device, sets it to device. */
+char *lt_module_to_device(lt_module *m, const char *device);
+
+/* A dict entry's key as a new value (for non-string keys). */
+char *lt_value_dict_key_value(const lt_value *v, size_t i, lt_value **out);
+
+/* New values for positional calls: a tensor (data copied) and a List[str]
+ * (n strings concatenated in buf with byte lengths lens, copied). */
+char *lt_value_new_tensor(int dtype, const int64_t *shape, size_t ndim,
+                          const void *data, lt_value **out);
+char *lt_value_new_strings(const char *buf, const size_t *lens, size_t n,
+                           lt_value **out);
+
+/* Builds a new module of class class_name (e.g. "__torch__.x.Wrapper") that
+ * holds stage as its submodule attr and whose methods are compiled from the
+ * TorchScript source (which refers to the stage as self.<attr>). */
+char *lt_module_wrap(lt_module *stage, const char *class_name,
+                     const char *attr, const char *source, lt_module **out);
+
+/* Saves the module as a TorchScript archive at path. */
+char *lt_module_save(lt_module *m, const char *path);
+
+/* ---- Native stages (core/native): what a module's class does, and moving
+ * a value between dicts. ---- */
+
+/* The kinds of every node ("aten::strip", "prim::GetAttr", ...) in the
+ * graphs of all methods of the module's class (not of its submodules), one
+ * per line, sorted and unique; *out is malloc'd. */
+char *lt_module_class_ops(lt_module *m, char **out);
+
+/* Inserts item (shared, not copied) into a string-keyed dict, e.g. a
+ * preprocessed tensor into the predictor's input dict. Fails when item's
+ * type does not fit the dict's value type. */
+char *lt_dict_put_value(lt_value *dict, const char *key, const lt_value *item);
+
 #ifdef __cplusplus
 }
 #endif

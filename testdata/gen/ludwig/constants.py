@@ -31,3 +31,7 @@ DATE = "date"
 H3 = "h3"
 IMAGE = "image"
 AUDIO = "audio"
+
+CROP_OR_PAD = "crop_or_pad"
+INTERPOLATE = "interpolate"
+AUDIO_FEATURE_KEYS = ["type", "window_length_in_s", "window_shift_in_s", "num_fft_points", "window_type", "num_filter_bands"]

@@ -48,6 +48,8 @@ def module_input_json(v: Any) -> Dict[str, Any]:
         return {"kind": "strings", "value": list(v)}
     if isinstance(v, list) and all(isinstance(x, torch.Tensor) for x in v):
         return {"kind": "tensors", "value": [tensor_json(x) for x in v]}
+    if isinstance(v, list) and all(isinstance(x, tuple) and len(x) == 2 for x in v):
+        return {"kind": "audio", "value": [{"waveform": tensor_json(w), "sample_rate": int(sr)} for w, sr in v]}
     raise TypeError(f"unsupported module input {type(v)}")
 
 

@@ -124,6 +124,39 @@ DEFAULT_PREPROCESSING = {
         "fill_value": 576495936675512319,
         "computed_fill_value": 576495936675512319,
     },
+    "image": {
+        "missing_value_strategy": "bfill",
+        "fill_value": None,
+        "computed_fill_value": None,
+        "height": None,
+        "width": None,
+        "num_channels": None,
+        "resize_method": "interpolate",
+        "infer_image_num_channels": True,
+        "infer_image_dimensions": True,
+        "infer_image_max_height": 256,
+        "infer_image_max_width": 256,
+        "infer_image_sample_size": 100,
+        "standardize_image": None,
+        "in_memory": True,
+        "num_processes": 1,
+        "requires_equal_dimensions": False,
+    },
+    "audio": {
+        "audio_file_length_limit_in_s": 7.5,
+        "missing_value_strategy": "bfill",
+        "fill_value": None,
+        "computed_fill_value": None,
+        "in_memory": True,
+        "padding_value": 0.0,
+        "norm": None,
+        "type": "fbank",
+        "window_length_in_s": 0.04,
+        "window_shift_in_s": 0.02,
+        "num_fft_points": None,
+        "window_type": "hamming",
+        "num_filter_bands": 80,
+    },
 }
 
 OUTPUT_PREPROCESSING_OVERRIDES = {
@@ -147,6 +180,8 @@ ENCODER_STUBS = {
     "timeseries": {"type": "passthrough", "reduce_output": None},
     "date": {"type": "wave", "embedding_size": HIDDEN},
     "h3": {"type": "embed", "embedding_size": HIDDEN},
+    "image": {"type": "stacked_cnn", "output_size": HIDDEN},
+    "audio": {"type": "parallel_cnn", "embedding_size": HIDDEN},
 }
 
 DECODER_STUBS = {
@@ -271,8 +306,24 @@ def feature_metadata(spec, column, is_output):
         tok = _tokenizer(prep["tokenizer"])
         max_length = max(len(tok(str(v))) for v in present)
         meta["max_timeseries_length"] = min(prep["timeseries_length_limit"], max_length)
-    elif t in ("date", "h3"):
+    elif t in ("date", "h3", "image"):
         pass
+    elif t == "audio":
+        # AudioFeatureMixin.get_feature_meta: the sample rate of the first file.
+        from testgen.media import read_audio
+        from ludwig.utils.audio_utils import get_length_in_samp, get_max_length_stft_based
+
+        _, sampling_rate_in_hz = read_audio(present[0])
+        if prep["type"] == "fbank":
+            feature_dim = prep["num_filter_bands"]
+        else:
+            raise ValueError(prep["type"])
+        limit = prep["audio_file_length_limit_in_s"]
+        max_length = get_max_length_stft_based(
+            get_length_in_samp(limit, sampling_rate_in_hz), prep["window_length_in_s"], prep["window_shift_in_s"],
+            sampling_rate_in_hz)
+        meta.update({"feature_dim": feature_dim, "sampling_rate_in_hz": sampling_rate_in_hz,
+                     "max_length": max_length, "reshape": [max_length, feature_dim]})
     else:
         raise ValueError(t)
     meta["preprocessing"] = prep

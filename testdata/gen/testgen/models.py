@@ -394,5 +394,116 @@ def multi_output() -> ModelSpec:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# 10. image input (decoded from files: golden requests carry data: URIs, so they hold no paths)
+
+
+def image_input() -> ModelSpec:
+    from testgen.media import data_uri
+
+    def uri(name):
+        mime = {"png": "image/png", "jpg": "image/jpeg", "bmp": "image/bmp", "gif": "image/gif", "tif": "image/tiff"}
+        return data_uri("media/" + name, mime[name.rsplit(".", 1)[1]])
+
+    train = {
+        "image_path": ["media/rgb.png", "media/rgb.bmp", "media/anim.gif", "media/rgb.tif", "media/palette.png",
+                       "media/rgb.png", "media/anim.gif", "media/rgb.bmp"],
+        "label": ["cat", "dog", "bird", "cat", "dog", "cat", "bird", "dog"],
+    }
+    cases = [
+        ("batch1_png", {"image_path": [uri("rgb.png")]}),
+        ("batch3_bmp_gif_tiff_sizes", {"image_path": [uri("rgb.bmp"), uri("anim.gif"), uri("rgb.tif")]}),
+        ("batch2_gray_png_tiff", {"image_path": [uri("gray.png"), uri("gray.tif")]}),
+        ("batch2_palette_rgb", {"image_path": [uri("palette.png"), uri("rgb.png")]}),
+    ]
+    return ModelSpec(
+        name="image_input",
+        description="image `photo` (column `image_path`; height 12, width 12, 3 channels, interpolate: "
+        "Ludwig's _ImagePreprocessing with torchvision's resize) -> category `label`",
+        inputs=[{"name": "photo", "column": "image_path", "type": "image",
+                 "preprocessing": {"height": 12, "width": 12, "num_channels": 3, "resize_method": "interpolate"}}],
+        outputs=[{"name": "label", "type": "category"}],
+        train=train,
+        cases=cases,
+        seed=111,
+        weight_scale=2.0,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. audio input (fbank features; the preprocessor calls torchaudio::_lfilter)
+
+
+def audio_input() -> ModelSpec:
+    from testgen.media import data_uri
+
+    def uri(name):
+        return data_uri("media/" + name, "audio/wav")
+
+    train = {
+        "audio_path": ["media/pcm16_mono.wav", "media/pcm8_mono.wav", "media/pcm24_stereo.wav",
+                       "media/pcm16_stereo_ext.wav", "media/pcm16_mono.wav", "media/pcm8_mono.wav"],
+        "speaker": ["ann", "bob", "cid", "ann", "bob", "cid"],
+    }
+    cases = [
+        ("batch1_pcm16", {"audio_path": [uri("pcm16_mono.wav")]}),
+        ("batch3_pcm8_pcm24_extensible", {"audio_path": [uri("pcm8_mono.wav"), uri("pcm24_stereo.wav"),
+                                                         uri("pcm16_stereo_ext.wav")]}),
+    ]
+    return ModelSpec(
+        name="audio_input",
+        description="audio `voice` (column `audio_path`; fbank, 8 filter bands, 20 ms windows, per-file "
+        "norm; Ludwig's _AudioPreprocessing, whose pre-emphasis calls torchaudio.functional.lfilter: the "
+        "export needs libtorchaudio.so) -> category `speaker`",
+        inputs=[{"name": "voice", "column": "audio_path", "type": "audio",
+                 "preprocessing": {"type": "fbank", "window_length_in_s": 0.02, "window_shift_in_s": 0.01,
+                                   "num_filter_bands": 8, "norm": "per_file",
+                                   "audio_file_length_limit_in_s": 0.3}}],
+        outputs=[{"name": "speaker", "type": "category"}],
+        train=train,
+        cases=cases,
+        seed=121,
+        weight_scale=2.0,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 12. dates with other formats
+
+
+def date2() -> ModelSpec:
+    rng = random.Random(13)
+    n = 12
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    from datetime import datetime, timedelta
+
+    base = datetime(2019, 1, 1)
+    whens = [base + timedelta(days=rng.randint(0, 1500), seconds=rng.randint(0, 86399)) for _ in range(n)]
+    train = {
+        "when": [w.strftime("%a %d %b %Y %I:%M:%S %p") for w in whens],
+        "day": [w.strftime("%Y-%j") for w in whens],
+        "delay": [rng.randint(0, 50) for _ in range(n)],
+    }
+    del days, months
+    cases = [
+        ("batch1", {"when": ["Tue 07 Mar 2023 02:05:09 PM"], "day": ["2023-066"]}),
+        ("batch3_noon_midnight_leap", {
+            "when": ["Sat 01 Jan 2022 12:00:00 AM", "sat 01 jan 2022 12:00:00 pm", "Thu 29 Feb 2024 11:59:59 PM"],
+            "day": ["2020-366", "2021-001", "2024-060"]}),
+    ]
+    return ModelSpec(
+        name="date2",
+        description="date `when` (datetime_format \"%a %d %b %Y %I:%M:%S %p\": names, 12-hour clock) and date "
+        "`day` (\"%Y-%j\": day of the year) -> number `delay`",
+        inputs=[{"name": "when", "type": "date", "preprocessing": {"datetime_format": "%a %d %b %Y %I:%M:%S %p"}},
+                {"name": "day", "type": "date", "preprocessing": {"datetime_format": "%Y-%j"}}],
+        outputs=[{"name": "delay", "type": "number"}],
+        train=train,
+        cases=cases,
+        seed=131,
+    )
+
+
 MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, set_bag_vector, date_input,
-          timeseries_input, sequence_output, multi_output]
+          timeseries_input, sequence_output, multi_output, image_input, audio_input, date2]

@@ -9,6 +9,9 @@ DataFrame, with the rules this project fixes for JSON:
 - number: 1-D int64 tensor if every value is an integer, else float64 with NaN for null.
 - h3: 1-D int64 tensor (parsed exactly, never through float64).
 - date: List[Tensor], each int64[9], from strict strptime with the feature's datetime_format.
+- image: List[Tensor] uint8 [C,H,W] decoded "unchanged" (testgen/media.read_image) from a path
+  (relative to testdata/) or a data: URI.
+- audio: List[Tuple[Tensor, int]] from torchaudio.load (testgen/media.read_audio), same sources.
 """
 from datetime import datetime
 from typing import Any, Dict, List
@@ -16,6 +19,7 @@ from typing import Any, Dict, List
 import torch
 
 from ludwig.utils.date_utils import create_vector_from_datetime_obj
+from testgen.media import read_audio, read_image
 
 STRING_CAST_TYPES = {"binary", "category", "bag", "set", "text", "sequence", "timeseries", "vector"}
 
@@ -76,6 +80,10 @@ def to_module_inputs(request: Dict[str, List[Any]], config: Dict[str, Any]) -> D
             inputs[f["name"]] = h3_tensor(values)
         elif t == "date":
             inputs[f["name"]] = date_tensors(values, f["preprocessing"]["datetime_format"])
+        elif t == "image":
+            inputs[f["name"]] = [read_image(v) for v in values]
+        elif t == "audio":
+            inputs[f["name"]] = [read_audio(v) for v in values]
         else:
             raise ValueError(f"no request conversion for input type {t} (add one here)")
     return inputs

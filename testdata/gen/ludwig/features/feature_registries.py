@@ -5,11 +5,13 @@ from typing import Any, Dict
 import torch
 
 from ludwig.features import (
+    audio_feature,
     bag_feature,
     binary_feature,
     category_feature,
     date_feature,
     h3_feature,
+    image_feature,
     number_feature,
     sequence_feature,
     set_feature,
@@ -39,6 +41,10 @@ def create_preproc_module(feature_type: str, metadata: Dict[str, Any]) -> torch.
         return date_feature._DatePreprocessing(metadata)
     if feature_type == "h3":
         return h3_feature._H3Preprocessing(metadata)
+    if feature_type == "image":
+        return image_feature._ImagePreprocessing(metadata)
+    if feature_type == "audio":
+        return audio_feature._AudioPreprocessing(metadata)
     raise ValueError(f"no preprocessing module for input type {feature_type}")
 
 

@@ -65,6 +65,17 @@ class SequenceEncoder(nn.Module):
         return emb.sum(1) / mask.sum(1).clamp(min=1.0)
 
 
+class FlattenEncoder(nn.Module):
+    """image [B,C,H,W] / audio [B,L,F] float32 -> flattened -> [B,H]."""
+
+    def __init__(self, in_size: int, hidden: int):
+        super().__init__()
+        self.dense = nn.Linear(in_size, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dense(x.to(torch.float32).flatten(1))
+
+
 class ConcatCombiner(nn.Module):
     def __init__(self, in_size: int, hidden: int):
         super().__init__()
@@ -133,6 +144,11 @@ class ECD(nn.Module):
                 enc = DenseEncoder(19, hidden, [15.0, 7.0, 15.0, 121.0] + [7.0] * 15)
             elif t == "date":
                 enc = DenseEncoder(9, hidden, [2100.0, 12.0, 31.0, 6.0, 366.0, 23.0, 59.0, 59.0, 86399.0])
+            elif t == "image":
+                p = meta["preprocessing"]
+                enc = FlattenEncoder(p["num_channels"] * p["height"] * p["width"], hidden)
+            elif t == "audio":
+                enc = FlattenEncoder(meta["max_length"] * meta["feature_dim"], hidden)
             else:
                 raise ValueError(t)
             self.input_features[f["name"]] = enc

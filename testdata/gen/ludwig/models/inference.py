@@ -1,5 +1,6 @@
-# ludwig/models/inference.py (the three stage modules, verbatim apart from constructor plumbing)
-from typing import Any, Dict
+# ludwig/models/inference.py (the three stage modules and InferenceModule, verbatim apart from constructor
+# plumbing)
+from typing import Any, Dict, Optional
 
 import torch
 from torch import nn
@@ -9,6 +10,7 @@ from ludwig.features.feature_registries import create_postproc_module, create_pr
 from ludwig.features.feature_utils import get_module_dict_key_from_name, get_name_from_module_dict_key
 from ludwig.types import ModelConfigDict, TrainingSetMetadataDict
 from ludwig.utils import output_feature_utils
+from ludwig.utils.output_feature_utils import get_feature_name_from_concat_name, get_tensor_name_from_concat_name
 from ludwig.utils.types import TorchDevice, TorchscriptPreprocessingInput
 
 
@@ -97,3 +99,72 @@ class _InferencePostprocessor(nn.Module):
                 postproc_concat_key = output_feature_utils.get_feature_concat_name(feature_name, postproc_key)
                 postproc_outputs_flattened[postproc_concat_key] = tensor_values
         return postproc_outputs_flattened
+
+
+# ---------------------------------------------------------------------------------------------
+# InferenceModule (ludwig/models/inference.py, v0.8-v0.12): the three scripted stages composed into
+# one module; `torch.jit.script(InferenceModule(...))` (what LudwigModel.to_torchscript() returns) is the
+# monolithic export. Verbatim apart from the Python-only helpers (predict, from_ludwig_model,
+# from_directory), which are @torch.jit.unused in Ludwig and so absent from the scripted module.
+class InferenceModule(nn.Module):
+    """A nn.Module subclass that wraps the inference preprocessor, predictor, and postprocessor."""
+
+    def __init__(
+        self,
+        preprocessor: torch.jit.ScriptModule,
+        predictor: torch.jit.ScriptModule,
+        postprocessor: torch.jit.ScriptModule,
+        config: Optional[ModelConfigDict] = None,
+        training_set_metadata: Optional[TrainingSetMetadataDict] = None,
+    ):
+        super().__init__()
+        self.preprocessor = preprocessor
+        self.predictor = predictor
+        self.postprocessor = postprocessor
+        self.config = config
+        # Do not remove – used by Predibase app
+        self.training_set_metadata = training_set_metadata
+
+    def preprocessor_forward(self, inputs: Dict[str, TorchscriptPreprocessingInput]) -> Dict[str, torch.Tensor]:
+        """Forward pass through the preprocessor."""
+        return self.preprocessor(inputs)
+
+    def predictor_forward(self, preproc_inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Forward pass through the predictor.
+
+        Ensures that the inputs are on the correct device. The outputs are on the same device as self.predictor.
+        """
+        for k, v in preproc_inputs.items():
+            preproc_inputs[k] = v.to(self.predictor.device)
+
+        with torch.no_grad():  # Ensure model params do not compute gradients
+            predictions_flattened = self.predictor(preproc_inputs)
+            return predictions_flattened
+
+    def postprocessor_forward(self, predictions_flattened: Dict[str, torch.Tensor]) -> Dict[str, Dict[str, Any]]:
+        """Forward pass through the postprocessor."""
+        postproc_outputs_flattened: Dict[str, Any] = self.postprocessor(predictions_flattened)
+        # Turn flat inputs into nested predictions per feature name
+        postproc_outputs: Dict[str, Dict[str, Any]] = _unflatten_dict_by_feature_name(postproc_outputs_flattened)
+        return postproc_outputs
+
+    def forward(self, inputs: Dict[str, TorchscriptPreprocessingInput]) -> Dict[str, Dict[str, Any]]:
+        preproc_inputs: Dict[str, torch.Tensor] = self.preprocessor_forward(inputs)
+        predictions_flattened: Dict[str, torch.Tensor] = self.predictor_forward(preproc_inputs)
+        postproc_outputs: Dict[str, Dict[str, Any]] = self.postprocessor_forward(predictions_flattened)
+        return postproc_outputs
+
+
+def _unflatten_dict_by_feature_name(flattened_dict: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """Convert a flattened dictionary of objects to a nested dictionary of outputs per feature name."""
+    outputs: Dict[str, Dict[str, Any]] = {}
+    for concat_key, tensor_values in flattened_dict.items():
+        feature_name = get_feature_name_from_concat_name(concat_key)
+        tensor_name = get_tensor_name_from_concat_name(concat_key)
+        feature_outputs: Dict[str, Any] = {}
+        if feature_name not in outputs:
+            outputs[feature_name] = feature_outputs
+        else:
+            feature_outputs = outputs[feature_name]
+        feature_outputs[tensor_name] = tensor_values
+    return outputs
