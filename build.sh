@@ -126,6 +126,8 @@ run_tests() {
   log "go vet + go test"
   go vet ./... || failed+=("go vet")
   go test -count=1 ./... || failed+=("go test")
+  log "pure-Go build of core/ without libtorch (CGO_ENABLED=0)"
+  (CGO_ENABLED=0 go vet ./core/... && CGO_ENABLED=0 go test -count=1 -run TestNoTorch ./core) || failed+=("no-cgo build")
   log "C tests"
   bash tests/c/run.sh || failed+=("C tests")
   log "install tests (temporary prefix; pkg-config, CMake, C++)"
