@@ -122,6 +122,11 @@ build_all() {
 
 run_tests() {
   build_all
+  # The audio test export needs torchaudio's custom ops (libtorchaudio.so):
+  # Debian ships them for its libtorch in python3-torchaudio.
+  if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/lib/python3/dist-packages/torchaudio/lib/libtorchaudio.so ]; then
+    apt_install python3-torchaudio
+  fi
   local failed=()
   log "go vet + go test"
   go vet ./... || failed+=("go vet")

@@ -28,7 +28,8 @@ import (
 // libtorch is never loaded (two libtorch copies in a process crash). When
 // none is found, loading goes on and fails with a message naming the missing
 // op namespace and the library (loadModule). The "extensions" load option
-// names libraries explicitly.
+// names libraries explicitly; the environment variable
+// LUDWIG_INFER_NO_AUTO_EXTENSIONS=1 turns the automatic search off.
 
 // autoExtension is a custom-op library an export may need.
 type autoExtension struct {
@@ -114,6 +115,9 @@ func extensionCandidates(ext autoExtension, torchDir string) []string {
 // It never fails: a library that cannot be found or loaded is logged, and
 // loading the module then reports the missing ops.
 func loadAutoExtensions(files export.Files, explicit []string) {
+	if os.Getenv("LUDWIG_INFER_NO_AUTO_EXTENSIONS") == "1" {
+		return
+	}
 	needed := neededNamespaces(files)
 	if len(needed) == 0 {
 		return

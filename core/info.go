@@ -21,6 +21,12 @@ type Info struct {
 	Inputs       []InputInfo       `json:"inputs"`
 	Outputs      []OutputInfo      `json:"outputs"`
 	Warnings     []string          `json:"warnings"`
+	// Stages says which features run natively (Go) and which in
+	// TorchScript (stages.go).
+	Stages StagesInfo `json:"stages"`
+	// Artifact says what the model path held and what that implies (see
+	// ArtifactInfo in artifacts.go).
+	Artifact ArtifactInfo `json:"artifact"`
 }
 
 // InputInfo describes an input feature and the values it accepts.
@@ -100,6 +106,7 @@ func (m *Model) buildInfo(warnings []string) Info {
 	if info.Warnings == nil {
 		info.Warnings = []string{}
 	}
+	info.Artifact = m.artifactInfo()
 	for stage, mod := range map[string]*torch.Module{"preprocessor": m.pre, "predictor": m.pred, "postprocessor": m.post} {
 		if mod == nil {
 			continue

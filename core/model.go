@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ludwig-infer/ludwig-infer/core/artifact"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
@@ -84,6 +85,8 @@ type Model struct {
 	post    *torch.Module // nil in a --model_only export
 	encoder response.Encoder
 	info    Info
+	art     *artifactState // an InferenceModule or a Carton (artifacts.go); nil for an export directory
+	native  *nativeStages  // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
 }
 
 // Load opens the export in dir.
@@ -96,6 +99,11 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	}
 	if !validDevice(opts.Device) {
 		return nil, status.Errorf(status.InvalidArgument, "unknown device %q (want cpu, cuda or cuda:N)", opts.Device)
+	}
+	if a, err := artifact.Detect(dir); err != nil {
+		return nil, err
+	} else if a.Kind != artifact.Stages {
+		return loadArtifact(a, opts)
 	}
 	files, err := export.Find(dir, opts.Device)
 	if err != nil {
@@ -144,6 +152,9 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 		}
 	}
 	m.info = m.buildInfo(warnings)
+	if err := m.setupStages(opts.Stages); err != nil {
+		return nil, err
+	}
 	if !opts.NoWarmup {
 		m.warmup()
 	}
@@ -206,6 +217,8 @@ func (m *Model) free() {
 	m.pre.Close()
 	m.pred.Close()
 	m.post.Close()
+	m.art.close()
+	m.native.close()
 }
 
 // Schema returns the feature schema, or nil when the export has no config.
@@ -227,6 +240,10 @@ type Request struct {
 	// and base64 are decoded. Servers set it, so a client can never make the
 	// library read a file on the server.
 	NoPaths bool
+	// Table is an already decoded table request (Go callers, such as the
+	// command's file reader, that build cells directly); it is used instead
+	// of JSON when set.
+	Table *request.Table
 }
 
 // NamedTensor is a tensor buffer for a feature (or a "<feature>::<key>" in
@@ -259,6 +276,11 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	if err := alive(ctx, "before preprocessing"); err != nil {
 		return nil, err
 	}
+	if m.art != nil {
+		if res, handled, err := m.inferArtifact(ctx, req, opts); handled {
+			return res, err
+		}
+	}
 	switch opts.Stage {
 	case StageAll, StagePreprocess:
 		if m.pre == nil {
@@ -267,12 +289,7 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 		if opts.Stage == StageAll && m.post == nil {
 			return nil, status.Errorf(status.InvalidArgument, "this export has no %s: use the preprocess and predict stages", export.PostprocessorFile)
 		}
-		in, err := m.preprocessInput(req)
-		if err != nil {
-			return nil, err
-		}
-		defer in.Free()
-		pre, err := forward(m.pre, in, "cpu", "preprocessor")
+		pre, err := m.preprocess(req)
 		if err != nil {
 			return nil, err
 		}
@@ -340,6 +357,11 @@ func (m *Model) postprocess(in *torch.Value, opts InferOptions) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	return m.encode(entries, opts)
+}
+
+// encode writes postprocessor entries in the output form opts asks for.
+func (m *Model) encode(entries []response.Entry, opts InferOptions) (*Result, error) {
 	if opts.Records {
 		js, err := m.encoder.EncodeRecords(entries, opts.Form)
 		if err != nil {
@@ -354,21 +376,17 @@ func (m *Model) postprocess(in *torch.Value, opts InferOptions) (*Result, error)
 // postEntries runs the postprocessor and unflattens its output, grouped by
 // feature.
 func (m *Model) postEntries(in *torch.Value) ([]response.Entry, error) {
+	if m.native != nil && m.native.post {
+		if entries, done, err := m.postEntriesNative(in); done {
+			return entries, err
+		}
+	}
 	out, err := forward(m.post, in, "cpu", "postprocessor")
 	if err != nil {
 		return nil, err
 	}
 	defer out.Free()
-	d, err := toDict(out, "postprocessor")
-	if err != nil {
-		return nil, err
-	}
-	entries := make([]response.Entry, len(d.Keys))
-	for i, k := range d.Keys {
-		f, key := response.Split(k)
-		entries[i] = response.Entry{Feature: f, Key: key, Value: d.Values[i]}
-	}
-	return groupByFeature(entries), nil
+	return m.outputEntries(out, "postprocessor")
 }
 
 // groupByFeature makes each feature's entries contiguous, keeping the order
@@ -496,11 +514,27 @@ func (m *Model) tensorInput(mod *torch.Module, req Request) (*torch.Value, error
 // preprocessInput featurises a table request (JSON and tensor buffers) into
 // the preprocessor's input dict.
 func (m *Model) preprocessInput(req Request) (*torch.Value, error) {
+	return m.tableInput(m.preInputModule(), req)
+}
+
+// tableInput featurises a table request into the input dict of mod (the
+// preprocessor, or a whole InferenceModule).
+func (m *Model) tableInput(mod *torch.Module, req Request) (*torch.Value, error) {
+	inputs, err := m.featurizeRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return m.buildInput(mod, inputs)
+}
+
+// featurizeRequest converts a table request into one input per input
+// feature, in schema order.
+func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 	if m.schema == nil {
 		return nil, status.Errorf(status.InvalidArgument, "this export has no %s, so table requests cannot be mapped to features: use the predict stage with tensors", export.HyperparametersFile)
 	}
-	var table *request.Table
-	if len(strings.TrimSpace(string(req.JSON))) > 0 {
+	table := req.Table
+	if table == nil && len(strings.TrimSpace(string(req.JSON))) > 0 {
 		var err error
 		if table, err = request.Decode(req.JSON); err != nil {
 			return nil, err
@@ -548,11 +582,15 @@ func (m *Model) preprocessInput(req Request) (*torch.Value, error) {
 	if rows == 0 {
 		return nil, status.Errorf(status.Input, "the request has no rows")
 	}
-	return m.buildPreInput(inputs)
+	return inputs, nil
 }
 
 func (m *Model) buildPreInput(inputs []featurize.Input) (*torch.Value, error) {
-	in, err := m.pre.NewInput()
+	return m.buildInput(m.preInputModule(), inputs)
+}
+
+func (m *Model) buildInput(mod *torch.Module, inputs []featurize.Input) (*torch.Value, error) {
+	in, err := mod.NewInput()
 	if err != nil {
 		return nil, status.Errorf(status.Model, "%v", err)
 	}

@@ -24,6 +24,12 @@ type LoadOptions struct {
 	// Extensions are custom-op libraries loaded (dlopen, RTLD_GLOBAL) before
 	// the modules, as Python's torch.ops.load_library does.
 	Extensions []string `json:"extensions"`
+	// Stages chooses how preprocessing and postprocessing run: "auto" (the
+	// default, also ""): natively in Go for every feature core/native
+	// recognises, TorchScript for the rest; "torchscript": the exported
+	// TorchScript stages only; "native": every feature natively, or Load
+	// fails with status.Model naming those that cannot (see stages.go).
+	Stages string `json:"stages"`
 }
 
 // ParseLoadOptions reads the JSON options of li_load; empty input gives the
@@ -35,7 +41,7 @@ func ParseLoadOptions(data []byte) (LoadOptions, error) {
 	}
 	cfg := jsoniter.Config{DisallowUnknownFields: true}.Froze()
 	if err := cfg.Unmarshal(data, &o); err != nil {
-		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions)", truncate(string(data), 200), err)
+		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions, stages)", truncate(string(data), 200), err)
 	}
 	if o.Warmup != nil && !*o.Warmup {
 		o.NoWarmup = true

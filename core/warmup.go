@@ -43,12 +43,7 @@ func (m *Model) warmup() {
 }
 
 func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
-	in, err := m.buildPreInput(inputs)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Free()
-	pre, err := forward(m.pre, in, "cpu", "preprocessor")
+	pre, err := m.preprocessFeatures(inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +101,7 @@ func sampleInput(f export.Feature) (featurize.Input, bool) {
 		return featurize.Input{Strings: []string{a, b}, Rows: 2}, true
 	}
 	label := func(i int) string {
-		if i < len(f.Labels) {
+		if i >= 0 && i < len(f.Labels) {
 			return f.Labels[i]
 		}
 		return "a"

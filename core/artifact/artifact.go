@@ -7,6 +7,7 @@ package artifact
 
 import (
 	"archive/zip"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -85,9 +86,16 @@ var stageFiles = map[string]bool{
 func Detect(path string) (Artifact, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return Artifact{}, status.Errorf(status.NotFound, "model path %q: %v", path, unwrapPathErr(err))
+		what := "model directory"
+		if hasModelExt(path) {
+			what = "model file"
+		}
+		return Artifact{}, status.Errorf(status.NotFound, "%s %q: %v", what, path, unwrapPathErr(err))
 	}
 	if !st.IsDir() {
+		if !hasModelExt(path) && !isZip(path) {
+			return Artifact{}, status.Errorf(status.NotFound, "model path %q is not a directory, nor a TorchScript (.pt) or Carton (.carton) file", path)
+		}
 		return fileArtifact(path), nil
 	}
 	entries, err := os.ReadDir(path)
@@ -123,6 +131,26 @@ func Detect(path string) (Artifact, error) {
 		return Artifact{}, status.Errorf(status.Model, "model directory %q holds several .carton files (%s): pass the file to load", path, strings.Join(cartons, ", "))
 	}
 	return Artifact{Kind: Stages, Path: path, Dir: path}, nil
+}
+
+func hasModelExt(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".pt" || ext == ".pth" || ext == ".carton"
+}
+
+// isZip reports whether the file starts with a zip local file header (every
+// TorchScript archive and every carton does).
+func isZip(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	if _, err := io.ReadFull(f, magic[:]); err != nil {
+		return false
+	}
+	return string(magic[:]) == "PK\x03\x04"
 }
 
 func fileArtifact(path string) Artifact {

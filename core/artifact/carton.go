@@ -28,9 +28,9 @@ const (
 	CartonModel = "model/model.pt"
 )
 
-// zipMethodZstd is the zip compression method id of zstd, which Carton's
+// ZipMethodZstd is the zip compression method id of zstd, which Carton's
 // packer uses for every entry but MANIFEST.
-const zipMethodZstd = 93
+const ZipMethodZstd = 93
 
 // maxEntrySize bounds one decompressed archive entry (a zip bomb guard).
 const maxEntrySize = 8 << 30
@@ -93,7 +93,7 @@ func OpenCarton(path string) (*CartonFile, error) {
 	if err != nil {
 		return nil, cartonErr(path, "not a readable zip archive (%v)", err)
 	}
-	zr.RegisterDecompressor(zipMethodZstd, zstdDecompressor)
+	zr.RegisterDecompressor(ZipMethodZstd, ZstdDecompressor)
 
 	entries := map[string]*zip.File{}
 	for _, e := range zr.File {
@@ -188,7 +188,9 @@ func OpenCarton(path string) (*CartonFile, error) {
 	return c, nil
 }
 
-func zstdDecompressor(r io.Reader) io.ReadCloser {
+// ZstdDecompressor reads zstd-compressed zip entries (register it on a
+// zip.Reader for ZipMethodZstd).
+func ZstdDecompressor(r io.Reader) io.ReadCloser {
 	d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxEntrySize))
 	if err != nil {
 		return io.NopCloser(errReader{err})

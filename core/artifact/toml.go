@@ -295,14 +295,14 @@ func (p *tomlParser) number() (any, error) {
 	if strings.HasPrefix(clean, "0x") || strings.HasPrefix(clean, "0o") || strings.HasPrefix(clean, "0b") {
 		n, err := strconv.ParseInt(clean, 0, 64)
 		if err != nil {
-			return nil, p.errorf("bad integer %q", tok)
+			return nil, p.errorf("bad value %q", tok)
 		}
 		return n, nil
 	}
 	if strings.ContainsAny(clean, ".eE") {
 		f, err := strconv.ParseFloat(clean, 64)
 		if err != nil {
-			return nil, p.errorf("bad float %q", tok)
+			return nil, p.errorf("bad value %q", tok)
 		}
 		return f, nil
 	}
@@ -496,6 +496,9 @@ func (p *tomlParser) array() ([]any, error) {
 		}
 		out = append(out, v)
 		p.skipSpaceAndNewlines()
+		if p.eof() {
+			return nil, p.errorf("unterminated array")
+		}
 		switch p.peek() {
 		case ',':
 			p.i++

@@ -79,10 +79,11 @@ func Read(value string, opts Options) ([]byte, Source, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
+		// Not a file (missing, or a name too long to be one): base64?
+		if b, ok := decodeBase64(v); ok {
+			return b, Source{Inline: "base64"}, nil
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			if b, ok := decodeBase64(v); ok {
-				return b, Source{Inline: "base64"}, nil
-			}
 			return nil, Source{Path: path}, fmt.Errorf("file %q: %w", path, ErrNotFound)
 		}
 		return nil, Source{Path: path}, fmt.Errorf("file %q: %v", path, unwrap(err))

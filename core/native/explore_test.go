@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
@@ -14,7 +16,7 @@ func TestExplore(t *testing.T) {
 		t.Skip()
 	}
 	dirs, _ := filepath.Glob("../../testdata/models/*")
-	seen := map[string]bool{}
+	union := map[string]map[string]bool{}
 	for _, d := range dirs {
 		for _, stage := range []string{"inference_preprocessor.pt", "inference_postprocessor.pt"} {
 			m, err := torch.Load(filepath.Join(d, stage), "cpu")
@@ -25,43 +27,43 @@ func TestExplore(t *testing.T) {
 			if stage == "inference_postprocessor.pt" {
 				cont = "postproc_modules"
 			}
-			sub, err := m.Submodule(cont)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sub, _ := m.Submodule(cont)
 			ch, _ := sub.Children()
 			for _, c := range ch {
 				fm, _ := sub.Submodule(c.Name)
-				walk(fm, filepath.Base(d)+"/"+c.Name, c.Type, seen)
+				walk(fm, c.Type, union)
 			}
 		}
+	}
+	var classes []string
+	for c := range union {
+		classes = append(classes, c)
+	}
+	sort.Strings(classes)
+	for _, c := range classes {
+		var ops []string
+		for o := range union[c] {
+			ops = append(ops, fmt.Sprintf("%q", o))
+		}
+		sort.Strings(ops)
+		fmt.Printf("\t%q: set(%s),\n", c, strings.Join(ops, ", "))
 	}
 }
 
-func walk(m *torch.Module, name, typ string, seen map[string]bool) {
-	ops, err := m.ClassOps()
-	fmt.Printf("== %s %s\n", name, typ)
-	if err != nil {
-		fmt.Println(err)
+func walk(m *torch.Module, typ string, union map[string]map[string]bool) {
+	ops, _ := m.ClassOps()
+	c := shortClass(Demangle(typ))
+	if union[c] == nil {
+		union[c] = map[string]bool{}
 	}
-	key := typ + fmt.Sprint(ops)
-	if !seen[key] {
-		seen[key] = true
-		fmt.Printf("   ops %v\n", ops)
-	}
-	for _, a := range []string{"str2idx", "unk", "str2bool", "should_lower", "computed_fill_value", "mu", "sigma", "lowercase", "tokenizer_type", "max_sequence_length", "padding_symbol", "vocab_size", "is_bag", "bool2str", "idx2str", "threshold", "outlier_threshold", "split_string", "padding", "padding_value", "max_timeseries_length", "min_value", "range", "q1", "q2", "q3", "interquartile_range", "computed_outlier_fill_value", "unit_to_id", "unknown_symbol", "h3_padding_value", "max_h3_resolution", "training"} {
-		v, err := m.Attr(a)
-		if err == nil {
-			s := fmt.Sprintf("%v", v)
-			if len(s) > 80 {
-				s = s[:80]
-			}
-			fmt.Printf("   %s = %T %s\n", a, v, s)
+	for _, o := range ops {
+		if strings.HasPrefix(o, "aten::") {
+			union[c][o] = true
 		}
 	}
 	ch, _ := m.Children()
-	for _, c := range ch {
-		fm, _ := m.Submodule(c.Name)
-		walk(fm, name+"."+c.Name, c.Type, seen)
+	for _, k := range ch {
+		fm, _ := m.Submodule(k.Name)
+		walk(fm, k.Type, union)
 	}
 }

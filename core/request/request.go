@@ -131,6 +131,9 @@ func (d *decoder) fail() error {
 	if i := strings.Index(msg, ", error found in"); i > 0 {
 		msg = msg[:i]
 	}
+	// jsoniter quotes the offending input byte as is; the ABI promises UTF-8
+	// messages (found by FuzzDecode: `{\x80`).
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	return inputErr("malformed JSON: %s", msg)
 }
 

@@ -100,6 +100,13 @@ func (t Tensor) Validate() error {
 		}
 		n *= d
 	}
+	// The byte count must not overflow either: shape [2, 2^61+1] of float32
+	// is 2^62+2 elements but "8 bytes" in wrapped arithmetic (found by
+	// FuzzFromTensors; through li_infer it poisoned the library, and a
+	// borrowed buffer would have let libtorch read far past it).
+	if n > math.MaxInt64/int64(t.DType.Size()) {
+		return fmt.Errorf("shape %v overflows", t.Shape)
+	}
 	if want := n * int64(t.DType.Size()); int64(len(t.Data)) != want {
 		return fmt.Errorf("shape %v of %s needs %d bytes, buffer has %d", t.Shape, t.DType, want, len(t.Data))
 	}

@@ -507,3 +507,8 @@ def date2() -> ModelSpec:
 
 MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, set_bag_vector, date_input,
           timeseries_input, sequence_output, multi_output, image_input, audio_input, date2]
+
+# Models for the native stages (core/native).
+from testgen.models_native import NATIVE_MODELS  # noqa: E402
+
+MODELS += NATIVE_MODELS

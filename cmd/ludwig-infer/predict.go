@@ -1,0 +1,626 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ludwig-infer/ludwig-infer/core"
+	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/request"
+	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
+)
+
+func init() {
+	register("predict", "score a CSV, JSON or JSON Lines file; write JSON Lines or CSV", runPredict)
+}
+
+const predictUsage = `Usage: ludwig-infer predict --model DIR --dataset FILE [options]
+
+Scores every row of FILE with the export in DIR and writes one result per
+row, in input order: JSON Lines (one object per row; keys are Ludwig's
+column names, e.g. plan_predictions, plan_probabilities) or, when --output
+ends in .csv, CSV (list values JSON-encoded in their cell).
+
+The dataset is CSV (with a header row), JSON (an array of records, or pandas
+"split" JSON {"columns": [...], "data": [[...], ...]}) or JSON Lines (one
+record per line), chosen by the file's extension (.csv, .json, .jsonl,
+.ndjson) or --format. Columns are matched to input features by their
+config "column" (or feature name); extra columns are ignored. "-" reads
+standard input. The file is streamed in batches: memory stays flat for
+files of any size.
+
+CSV values are typed as pandas.read_csv does: empty cells and pandas' NA
+strings (NA, NaN, null, None, N/A, ...) are missing; a column of integers is
+integers (floats when it has a missing value), of numbers floats,
+True/False booleans, anything else strings. Types are decided per column
+over the whole file (a first pass reads it; standard input: per batch).
+Image and audio cells are file paths, relative to the dataset's folder, or
+data: URIs.
+
+A bad value stops the run with exit status 1 and a message naming its row,
+line and column. A progress bar with rows/s and ETA is shown on stderr when
+it is a terminal.
+
+Options:
+`
+
+func runPredict(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, predictUsage)
+		fs.PrintDefaults()
+	}
+	model := fs.String("model", "", "export directory (required)")
+	dataset := fs.String("dataset", "", "input file: .csv, .json, .jsonl or - for standard input (required)")
+	format := fs.String("format", "", "input format: csv, json or jsonl (default: from the file's extension)")
+	output := fs.String("output", "", "output file: .jsonl/.json (JSON Lines) or .csv (default: JSON Lines on standard output)")
+	batchSize := fs.Int("batch-size", 1024, "rows per inference call")
+	form := fs.String("form", "columns", "output form: columns, full (adds <f>_probability and <f>_probabilities_<label>) or features")
+	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
+	threads := fs.Int("threads", 0, "libtorch intra-op threads (default 1)")
+	var extensions multiFlag
+	fs.Var(&extensions, "extension", "custom-op library to load first (repeatable; libtorchaudio.so is found automatically)")
+	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usageErr := func(msg string) int {
+		fmt.Fprintf(stderr, "ludwig-infer predict: %s\n\nRun 'ludwig-infer predict --help' for the options.\n", msg)
+		return 2
+	}
+	switch {
+	case *model == "":
+		return usageErr("--model is required")
+	case *dataset == "":
+		return usageErr("--dataset is required")
+	case fs.NArg() > 0:
+		return usageErr(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	case *batchSize < 1:
+		return usageErr("--batch-size must be at least 1")
+	}
+	f, err := response.ParseForm(*form)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	inFormat, err := datasetFormat(*dataset, *format)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	outCSV := strings.EqualFold(filepath.Ext(*output), ".csv")
+	if outCSV && f == response.Features {
+		return usageErr("CSV output needs the columns or full form (--form features nests values per feature)")
+	}
+	if *threads > 0 {
+		if err := core.SetThreads(*threads); err != nil {
+			return fail(stderr, "predict", err)
+		}
+	}
+	p := &predictor{
+		stderr: stderr, dataset: *dataset, format: inFormat, form: f, batchSize: *batchSize,
+	}
+	switch *progress {
+	case "auto":
+		p.showProgress = isTerminal(stderr)
+	case "always":
+		p.showProgress = true
+	case "never":
+	default:
+		return usageErr(fmt.Sprintf("unknown --progress %q (want auto, always or never)", *progress))
+	}
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Extensions: extensions})
+	if err != nil {
+		return fail(stderr, "predict", err)
+	}
+	defer m.Close()
+	p.model = m
+	if m.Schema() == nil {
+		return fail(stderr, "predict", status.Errorf(status.InvalidArgument, "the export in %s has no %s, so table rows cannot be mapped to features", *model, export.HyperparametersFile))
+	}
+
+	var out io.Writer = stdout
+	var outFile *os.File
+	if *output != "" && *output != "-" {
+		outFile, err = os.Create(*output)
+		if err != nil {
+			return fail(stderr, "predict", status.Errorf(status.NotFound, "cannot create the output file: %v", err))
+		}
+		out = outFile
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	if outCSV {
+		p.sink = &csvSink{w: csv.NewWriter(bw)}
+	} else {
+		p.sink = &jsonlSink{w: bw}
+	}
+	runErr := p.run()
+	if err := p.sink.flush(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("writing the output: %v", err)
+	}
+	if err := bw.Flush(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("writing the output: %v", err)
+	}
+	if outFile != nil {
+		if err := outFile.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("writing the output: %v", err)
+		}
+	}
+	if runErr != nil {
+		return fail(stderr, "predict", runErr)
+	}
+	return 0
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// datasetFormat picks csv, json or jsonl from --format or the extension.
+func datasetFormat(path, format string) (string, error) {
+	switch strings.ToLower(format) {
+	case "csv", "json", "jsonl":
+		return strings.ToLower(format), nil
+	case "ndjson":
+		return "jsonl", nil
+	case "":
+	default:
+		return "", fmt.Errorf("unknown --format %q (want csv, json or jsonl)", format)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv", nil
+	case ".json":
+		return "json", nil
+	case ".jsonl", ".ndjson":
+		return "jsonl", nil
+	}
+	if path == "-" {
+		return "", fmt.Errorf("reading standard input needs --format csv, json or jsonl")
+	}
+	return "", fmt.Errorf("cannot tell the format of %q from its extension: pass --format csv, json or jsonl", path)
+}
+
+// predictor runs one predict command.
+type predictor struct {
+	model        *core.Model
+	stderr       io.Writer
+	dataset      string
+	format       string
+	form         response.Form
+	batchSize    int
+	showProgress bool
+	sink         sink
+
+	counter *countingReader
+	size    int64
+	start   time.Time
+	rows    int
+	lastBar time.Time
+}
+
+func (p *predictor) open() (io.ReadCloser, error) {
+	if p.dataset == "-" {
+		return io.NopCloser(os.Stdin), nil
+	}
+	f, err := os.Open(p.dataset)
+	if err != nil {
+		return nil, status.Errorf(status.NotFound, "dataset %q: %v", p.dataset, unwrapPath(err))
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, status.Errorf(status.NotFound, "dataset %q is a directory", p.dataset)
+	}
+	return f, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (p *predictor) run() error {
+	// Pass 1 (regular files): column types over the whole file, as pandas.
+	var kinds []csvKind
+	var promote map[string]bool
+	baseDir := ""
+	if p.dataset != "-" {
+		abs, err := filepath.Abs(p.dataset)
+		if err == nil {
+			baseDir = filepath.Dir(abs)
+		}
+		f, err := p.open()
+		if err != nil {
+			return err
+		}
+		if st, err := f.(*os.File).Stat(); err == nil && st.Mode().IsRegular() {
+			p.size = st.Size()
+			if p.format == "csv" {
+				kinds, err = profileCSV(bufio.NewReaderSize(f, 1<<20))
+			} else {
+				promote, err = profileJSON(f, p.format == "jsonl")
+			}
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("%s: %v", p.dataset, err)
+			}
+		}
+		f.Close()
+	}
+	f, err := p.open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	p.counter = &countingReader{r: f}
+	var rr rowReader
+	switch p.format {
+	case "csv":
+		c, err := newCSVReader(bufio.NewReaderSize(p.counter, 1<<20))
+		if err != nil {
+			return fmt.Errorf("%s: %v", p.dataset, err)
+		}
+		c.kinds = kinds
+		rr = c
+	default:
+		j := newJSONReader(p.counter, p.format == "jsonl")
+		j.promote = promote
+		rr = j
+	}
+	p.start = time.Now()
+	opts := core.InferOptions{Stage: core.StageAll, Form: p.form}
+	schema := p.model.Schema()
+	checked := false
+	for {
+		b, err := rr.next(p.batchSize)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", p.dataset, err)
+		}
+		if !checked {
+			if err := checkColumns(schema, rr.columns(), p.dataset); err != nil {
+				return err
+			}
+			checked = true
+		}
+		res, err := p.model.Infer(context.Background(), core.Request{Table: b.table, BaseDir: baseDir}, opts)
+		if err != nil {
+			return p.explain(err, b, schema)
+		}
+		if err := p.sink.write(res.JSON, b.table.Rows, p.form); err != nil {
+			return err
+		}
+		p.rows += b.table.Rows
+		p.bar(false)
+	}
+	if !checked && p.rows == 0 {
+		// An empty dataset (a header and no rows) writes nothing.
+		if p.format == "csv" {
+			if err := checkColumns(schema, rr.columns(), p.dataset); err != nil {
+				return err
+			}
+		}
+	}
+	p.bar(true)
+	return nil
+}
+
+// checkColumns reports input features with no column in the dataset.
+func checkColumns(schema *export.Schema, cols []string, dataset string) error {
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[c] = true
+	}
+	var missing []string
+	for _, f := range schema.Inputs {
+		if !have[f.Column] && !have[f.Name] {
+			missing = append(missing, fmt.Sprintf("%q (%s)", f.Column, f.Type))
+		}
+	}
+	if len(missing) > 0 {
+		return status.Errorf(status.Input, "%s has no column for input feature(s) %s; its columns are %s", dataset, strings.Join(missing, ", "), quoteAll(cols))
+	}
+	return nil
+}
+
+func quoteAll(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = strconv.Quote(x)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+var featureRowRE = regexp.MustCompile(`^input feature "([^"]+)" \(([A-Za-z0-9_]+)\), row (\d+): `)
+
+// explain rewrites an inference error to name the dataset's row, line and
+// column.
+func (p *predictor) explain(err error, b *batch, schema *export.Schema) error {
+	msg := err.Error()
+	if sm := featureRowRE.FindStringSubmatch(msg); sm != nil {
+		r, _ := strconv.Atoi(sm[3])
+		col := sm[1]
+		for _, f := range schema.Inputs {
+			if f.Name == sm[1] {
+				col = f.Column
+			}
+		}
+		where := fmt.Sprintf("row %d", b.first+r+1)
+		if r < len(b.lines) {
+			where += fmt.Sprintf(" (line %d)", b.lines[r])
+		}
+		return status.Errorf(status.CodeOf(err), "%s %s, column %q (input feature %q, %s): %s", p.dataset, where, col, sm[1], sm[2], msg[len(sm[0]):])
+	}
+	last := b.first + b.table.Rows
+	return status.Errorf(status.CodeOf(err), "%s rows %d-%d: %s", p.dataset, b.first+1, last, msg)
+}
+
+// countingReader counts the bytes read, for file-size progress.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// bar redraws the progress line at most 5 times a second (and at the end).
+func (p *predictor) bar(final bool) {
+	if !p.showProgress {
+		return
+	}
+	now := time.Now()
+	if !final && now.Sub(p.lastBar) < 200*time.Millisecond {
+		return
+	}
+	p.lastBar = now
+	el := now.Sub(p.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(p.rows) / el
+	}
+	line := fmt.Sprintf("%s rows  %s rows/s", groupDigits(int64(p.rows)), groupDigits(int64(rate)))
+	if p.size > 0 {
+		done := p.counter.n
+		frac := float64(done) / float64(p.size)
+		if frac > 1 {
+			frac = 1
+		}
+		const width = 24
+		fill := int(frac * width)
+		line = fmt.Sprintf("[%s%s] %3.0f%%  %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100, line)
+		if frac > 0 && !final {
+			eta := time.Duration(el*(1-frac)/frac) * time.Second
+			line += "  ETA " + formatDuration(eta)
+		}
+	}
+	if final {
+		line += "  done in " + formatDuration(time.Duration(el*float64(time.Second)))
+	}
+	fmt.Fprintf(p.stderr, "\r\x1b[K%s", line)
+	if final {
+		fmt.Fprintln(p.stderr)
+	}
+}
+
+func formatDuration(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// sink writes one batch's response as rows.
+type sink interface {
+	write(js []byte, rows int, form response.Form) error
+	flush() error
+}
+
+// transpose turns a response ({"col": [v0, v1, ...]} or, in the features
+// form, {"f": {"key": [...]}}) into rows of (key, value) pairs.
+func transpose(js []byte, rows int, form response.Form) ([][]string, [][]request.Cell, error) {
+	root, err := request.Parse(js)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the model's response: %v", err)
+	}
+	var keys [][]string // keys[i]: path of output i
+	var cols []request.Cell
+	for i, k := range root.Keys {
+		v := root.Values[i]
+		if form == response.Features && v.Kind == request.Object {
+			for j, k2 := range v.Keys {
+				keys = append(keys, []string{k, k2})
+				cols = append(cols, v.Values[j])
+			}
+			continue
+		}
+		keys = append(keys, []string{k})
+		cols = append(cols, v)
+	}
+	out := make([][]request.Cell, rows)
+	for r := range out {
+		out[r] = make([]request.Cell, len(cols))
+	}
+	for c, col := range cols {
+		if col.Kind != request.Array || len(col.Items) != rows {
+			return nil, nil, fmt.Errorf("the model's output %q has %d values for %d rows", strings.Join(keys[c], "."), len(col.Items), rows)
+		}
+		for r, it := range col.Items {
+			out[r][c] = it
+		}
+	}
+	return keys, out, nil
+}
+
+type jsonlSink struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (s *jsonlSink) write(js []byte, rows int, form response.Form) error {
+	keys, data, err := transpose(js, rows, form)
+	if err != nil {
+		return err
+	}
+	for _, row := range data {
+		b := s.buf[:0]
+		b = append(b, '{')
+		for c := 0; c < len(keys); {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			if len(keys[c]) == 1 {
+				b = response.AppendString(b, keys[c][0])
+				b = append(b, ':')
+				b = appendCell(b, row[c])
+				c++
+				continue
+			}
+			// features form: group the keys of one feature.
+			f := keys[c][0]
+			b = response.AppendString(b, f)
+			b = append(b, ":{"...)
+			for first := true; c < len(keys) && len(keys[c]) == 2 && keys[c][0] == f; c++ {
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = response.AppendString(b, keys[c][1])
+				b = append(b, ':')
+				b = appendCell(b, row[c])
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}', '\n')
+		s.buf = b
+		if _, err := s.w.Write(b); err != nil {
+			return fmt.Errorf("writing the output: %v", err)
+		}
+	}
+	return nil
+}
+
+func (s *jsonlSink) flush() error { return nil }
+
+type csvSink struct {
+	w      *csv.Writer
+	header []string
+}
+
+func (s *csvSink) write(js []byte, rows int, form response.Form) error {
+	keys, data, err := transpose(js, rows, form)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = strings.Join(k, "_")
+	}
+	if s.header == nil {
+		s.header = names
+		if err := s.w.Write(names); err != nil {
+			return err
+		}
+	} else if strings.Join(s.header, "\x00") != strings.Join(names, "\x00") {
+		return fmt.Errorf("the model's output columns changed between batches (%v, then %v)", s.header, names)
+	}
+	rec := make([]string, len(keys))
+	for _, row := range data {
+		for c, v := range row {
+			switch v.Kind {
+			case request.String:
+				rec[c] = v.Str
+			case request.Null:
+				rec[c] = ""
+			default:
+				rec[c] = string(appendCell(nil, v))
+			}
+		}
+		if err := s.w.Write(rec); err != nil {
+			return fmt.Errorf("writing the output: %v", err)
+		}
+	}
+	return nil
+}
+
+func (s *csvSink) flush() error {
+	s.w.Flush()
+	return s.w.Error()
+}
+
+// appendCell writes a cell as JSON (numbers keep their literal text).
+func appendCell(b []byte, c request.Cell) []byte {
+	switch c.Kind {
+	case request.Null:
+		return append(b, "null"...)
+	case request.Bool:
+		return strconv.AppendBool(b, c.Bool)
+	case request.Int, request.Float:
+		return append(b, c.Str...)
+	case request.String:
+		return response.AppendString(b, c.Str)
+	case request.Array:
+		b = append(b, '[')
+		for i, it := range c.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCell(b, it)
+		}
+		return append(b, ']')
+	case request.Object:
+		b = append(b, '{')
+		for i, k := range c.Keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = response.AppendString(b, k)
+			b = append(b, ':')
+			b = appendCell(b, c.Values[i])
+		}
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
