@@ -2,7 +2,8 @@
 //!
 //! Where the library is looked for, in order (the first that has it wins):
 //!
-//! 1. `$LUDWIG_INFER_LIB_DIR` - a folder holding `libludwiginfer.so`;
+//! 1. `$LUDWIG_INFER_LIB_DIR` - a folder holding `libludwiginfer.so` (when set,
+//!    it must hold the library: the build fails rather than link another);
 //! 2. the repository's `build/` folder (`../../build` from this crate), where
 //!    `./build.sh` puts it.
 //!
@@ -23,28 +24,37 @@ struct Found {
     dir: PathBuf,
 }
 
-/// A place to look: returns the library's folder, or a line saying what it
-/// tried (for the error message when nothing is found).
-type Probe = fn() -> Result<Found, String>;
+/// What a place to look answered.
+enum Answer {
+    /// The library is here.
+    Found(Found),
+    /// Not here (a line for the error message); try the next place.
+    Skip(String),
+    /// Stop: the user asked for this place and the library is not there.
+    Fail(String),
+}
+
+/// A place to look.
+type Probe = fn() -> Answer;
 
 const PROBES: &[Probe] = &[from_env, from_repo_build];
 
-fn from_env() -> Result<Found, String> {
+fn from_env() -> Answer {
     println!("cargo:rerun-if-env-changed=LUDWIG_INFER_LIB_DIR");
     match env::var_os("LUDWIG_INFER_LIB_DIR") {
-        None => Err("LUDWIG_INFER_LIB_DIR is not set".into()),
+        None => Answer::Skip("LUDWIG_INFER_LIB_DIR is not set".into()),
         Some(d) => {
             let dir = PathBuf::from(d);
             if dir.join(LIB_FILE).is_file() {
-                Ok(Found { dir })
+                Answer::Found(Found { dir })
             } else {
-                Err(format!("LUDWIG_INFER_LIB_DIR={} has no {LIB_FILE}", dir.display()))
+                Answer::Fail(format!("LUDWIG_INFER_LIB_DIR={} has no {LIB_FILE}", dir.display()))
             }
         }
     }
 }
 
-fn from_repo_build() -> Result<Found, String> {
+fn from_repo_build() -> Answer {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = manifest.join("..").join("..").join("build");
     // Rebuild when ./build.sh creates or replaces the library (a missing
@@ -52,9 +62,9 @@ fn from_repo_build() -> Result<Found, String> {
     println!("cargo:rerun-if-changed={}", dir.join(LIB_FILE).display());
     if dir.join(LIB_FILE).is_file() {
         let dir = dir.canonicalize().unwrap_or(dir);
-        Ok(Found { dir })
+        Answer::Found(Found { dir })
     } else {
-        Err(format!("{} does not exist", dir.join(LIB_FILE).display()))
+        Answer::Skip(format!("{} does not exist", dir.join(LIB_FILE).display()))
     }
 }
 
@@ -74,11 +84,15 @@ fn main() {
     let mut tried = Vec::new();
     for probe in PROBES {
         match probe() {
-            Ok(found) => {
+            Answer::Found(found) => {
                 emit(&found);
                 return;
             }
-            Err(why) => tried.push(why),
+            Answer::Skip(why) => tried.push(why),
+            Answer::Fail(why) => {
+                tried.push(why);
+                break;
+            }
         }
     }
     panic!(

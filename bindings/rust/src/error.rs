@@ -87,6 +87,10 @@ impl fmt::Display for Status {
 /// An error: a [`Status`] and a message (from the library, or from this
 /// crate when it refuses an argument before calling it).
 ///
+/// When a call fails, the library's C message is copied into the error and
+/// freed (`li_free`) at once, so an `Error` owns only Rust memory and can be
+/// cloned, sent between threads and kept as long as needed.
+///
 /// `Display` gives `"LI_ERR_INPUT: missing input feature \"age\" ..."`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {

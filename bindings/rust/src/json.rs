@@ -69,7 +69,7 @@ impl Number {
         match self {
             Number::Int(i) => Some(i),
             Number::UInt(_) => None,
-            Number::Float(f) if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 => Some(f as i64),
+            Number::Float(f) if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) => Some(f as i64),
             Number::Float(_) => None,
         }
     }
@@ -79,7 +79,7 @@ impl Number {
         match self {
             Number::Int(i) => u64::try_from(i).ok(),
             Number::UInt(u) => Some(u),
-            Number::Float(f) if f.fract() == 0.0 && f >= 0.0 && f < 1.844_674_407_370_955_2e19 => Some(f as u64),
+            Number::Float(f) if f.fract() == 0.0 && (0.0..1.844_674_407_370_955_2e19).contains(&f) => Some(f as u64),
             Number::Float(_) => None,
         }
     }
@@ -431,6 +431,18 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 impl<T: Into<Value>> From<Vec<T>> for Value {
     fn from(v: Vec<T>) -> Value {
         Value::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Clone + Into<Value>> From<&Vec<T>> for Value {
+    fn from(v: &Vec<T>) -> Value {
+        Value::from(v.as_slice())
+    }
+}
+
+impl From<&Value> for Value {
+    fn from(v: &Value) -> Value {
+        v.clone()
     }
 }
 
