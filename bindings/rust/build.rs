@@ -4,7 +4,9 @@
 //!
 //! 1. `$LUDWIG_INFER_LIB_DIR` - a folder holding `libludwiginfer.so` (when set,
 //!    it must hold the library: the build fails rather than link another);
-//! 2. the repository's `build/` folder (`../../build` from this crate), where
+//! 2. pkg-config's `ludwiginfer` package (what `./build.sh install` writes;
+//!    `PKG_CONFIG_PATH` is honoured);
+//! 3. the repository's `build/` folder (`../../build` from this crate), where
 //!    `./build.sh` puts it.
 //!
 //! Each place is one function in [`PROBES`], so another (pkg-config, a system
@@ -37,7 +39,7 @@ enum Answer {
 /// A place to look.
 type Probe = fn() -> Answer;
 
-const PROBES: &[Probe] = &[from_env, from_repo_build];
+const PROBES: &[Probe] = &[from_env, from_pkg_config, from_repo_build];
 
 fn from_env() -> Answer {
     println!("cargo:rerun-if-env-changed=LUDWIG_INFER_LIB_DIR");
@@ -51,6 +53,25 @@ fn from_env() -> Answer {
                 Answer::Fail(format!("LUDWIG_INFER_LIB_DIR={} has no {LIB_FILE}", dir.display()))
             }
         }
+    }
+}
+
+fn from_pkg_config() -> Answer {
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    let out = std::process::Command::new("pkg-config")
+        .args(["--variable=libdir", "ludwiginfer"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let dir = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+            if dir.join(LIB_FILE).is_file() {
+                Answer::Found(Found { dir })
+            } else {
+                Answer::Skip(format!("pkg-config's libdir {} has no {LIB_FILE}", dir.display()))
+            }
+        }
+        Ok(_) => Answer::Skip("pkg-config knows no package ludwiginfer".into()),
+        Err(e) => Answer::Skip(format!("pkg-config did not run: {e}")),
     }
 }
 
