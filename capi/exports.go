@@ -23,6 +23,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,9 @@ var (
 
 func setErr(err **C.char, code status.Code, msg string) C.li_status {
 	if err != nil {
-		*err = C.CString(msg)
+		// The header promises UTF-8 messages, but some echo caller bytes
+		// (options JSON, paths): found by FuzzCABI with options "\xbc".
+		*err = C.CString(strings.ToValidUTF8(msg, "\uFFFD"))
 	}
 	return C.li_status(code)
 }

@@ -220,6 +220,16 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	}
 	m.info = m.buildInfo(warnings)
 	m.info.Path = a.Path
+	// These artifacts run their TorchScript stages (the native stages of
+	// stages.go map the three-stage export's files).
+	switch opts.Stages {
+	case "", StagesAuto, StagesTorchScript:
+	case StagesNative:
+		return nil, status.Errorf(status.Model, "stages \"native\": %s runs its TorchScript modules (native stages need a three-stage export directory)", a.Path)
+	default:
+		return nil, status.Errorf(status.InvalidArgument, "unknown stages %q (want auto, torchscript or native)", opts.Stages)
+	}
+	m.info.Stages = StagesInfo{Mode: StagesTorchScript, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}}
 	m.info.Devices["module"] = "cpu"
 	if s, err := m.art.whole.Schema(); err == nil {
 		m.info.Schemas["module"] = s

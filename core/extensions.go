@@ -55,6 +55,11 @@ func neededNamespaces(files export.Files) []string {
 		if p == "" {
 			continue
 		}
+		// Opening a FIFO blocks forever: leave non-regular files to
+		// loadModule's checkArchive, which reports them.
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+			continue
+		}
 		zr, err := zip.OpenReader(p)
 		if err != nil {
 			continue // not a zip: torch::jit::load reports it

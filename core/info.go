@@ -1,6 +1,8 @@
 package core
 
 import (
+	"bytes"
+
 	jsoniter "github.com/json-iterator/go"
 
 	"github.com/ludwig-infer/ludwig-infer/core/export"
@@ -64,7 +66,9 @@ func (m *Model) Info() Info { return m.info }
 // InfoJSON returns Info as JSON.
 func (m *Model) InfoJSON() []byte {
 	b, _ := jsoniter.Config{EscapeHTML: false, SortMapKeys: true}.Froze().Marshal(m.info)
-	return b
+	// jsoniter copies invalid UTF-8 (a path's bytes) as is; JSON, and the C
+	// ABI, promise UTF-8 (found with a model directory named "m\xff").
+	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
 }
 
 var tensorForms = map[string]struct {
@@ -102,6 +106,8 @@ func (m *Model) buildInfo(warnings []string) Info {
 		Inputs:   []InputInfo{},
 		Outputs:  []OutputInfo{},
 		Warnings: warnings,
+		// setupStages (stages.go) replaces this for an export directory.
+		Stages: StagesInfo{Mode: StagesTorchScript, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}},
 	}
 	if info.Warnings == nil {
 		info.Warnings = []string{}

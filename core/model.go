@@ -178,8 +178,21 @@ var extensionLibraries = map[string]string{
 }
 
 func loadModule(path, device string) (*torch.Module, error) {
+	// Hostile files (FIFOs, symlink loops, non-archives, zip bombs) fail
+	// here with a clear message, before libtorch reads them (archive.go).
+	if err := checkArchive(path); err != nil {
+		return nil, err
+	}
 	m, err := torch.Load(path, device)
 	if err == nil {
+		// Every stage of an export takes a dict: a module that does not is
+		// a wrong file in the stage's place (hostile-input tests).
+		in, err := m.NewInput()
+		if err != nil {
+			m.Close()
+			return nil, status.Errorf(status.Model, "cannot load %s: %v (not a stage of a Ludwig export)", path, err)
+		}
+		in.Free()
 		return m, nil
 	}
 	msg := err.Error()
@@ -266,6 +279,9 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	defer m.mu.RUnlock()
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
+	}
+	if err := checkRequest(req); err != nil { // limits.go
+		return nil, err
 	}
 	if opts.Form < response.Features || opts.Form > response.Full {
 		return nil, status.Errorf(status.InvalidArgument, "unknown output form %d", int(opts.Form))

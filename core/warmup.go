@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/export"
@@ -21,6 +22,11 @@ func (m *Model) warmup() {
 	if m.schema == nil || m.pre == nil || m.post == nil {
 		return
 	}
+	if vt, err := m.pre.InputValueType(); err == nil {
+		for _, w := range inputWarnings(m.schema, vt) { // consistency.go
+			m.warn(w)
+		}
+	}
 	inputs := make([]featurize.Input, len(m.schema.Inputs))
 	for i, f := range m.schema.Inputs {
 		in, ok := sampleInput(f)
@@ -33,11 +39,16 @@ func (m *Model) warmup() {
 	for run := 0; run < warmupRuns; run++ {
 		entries, err := m.warmupOnce(inputs)
 		if err != nil {
-			logf(LogWarn, "warm-up failed: %v", err)
+			// In Info.Warnings too: a failing warm-up usually means the JSON
+			// files contradict the modules (consistency.go).
+			m.warn(fmt.Sprintf("warm-up failed (calls will likely fail the same way): %v", err))
 			return
 		}
 		if run == 0 {
 			m.recordKeys(entries)
+			for _, w := range outputWarnings(m.schema, entries) {
+				m.warn(w)
+			}
 		}
 	}
 }

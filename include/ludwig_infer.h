@@ -277,7 +277,17 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  * Opens an export.
  *   path          in, not NULL: an export directory (the three .pt files and
  *                 the JSON files, or a --model_only directory with only the
- *                 predictor). Read only during the call.
+ *                 predictor); a scripted InferenceModule (one .pt file from
+ *                 torch.jit.script(InferenceModule) / to_torchscript(), or a
+ *                 directory holding one and no stage files - stage files
+ *                 win); or a .carton (Ludwig's export_carton; its MANIFEST
+ *                 sha256 sums are checked, and its module returns
+ *                 predictions only, so every answer holds predictions only).
+ *                 Beside a .pt or .carton, model_hyperparameters.json and
+ *                 training_set_metadata.json give the feature schema;
+ *                 without them it is read from the module (model info's
+ *                 "artifact" says which, and what is unknown). Read only
+ *                 during the call.
  *   options_json  in, nullable: a JSON object, read only during the call:
  *                   "device":  "cpu" (default), "cuda", "cuda:N" - the
  *                              predictor's device; pre/postprocessing run on
@@ -289,9 +299,21 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  *                   "extensions": ["/path/libtorchaudio.so", ...] custom-op
  *                              libraries to load first (what Python's
  *                              torch.ops.load_library does).
+ *                   "stages":  "auto" (default) preprocesses and postprocesses
+ *                              natively (in Go, with the constants read from
+ *                              the scripted modules, exactly as TorchScript
+ *                              does) every feature whose module is
+ *                              recognised, and runs TorchScript for the rest
+ *                              (image and audio inputs); "torchscript" runs
+ *                              only the exported TorchScript stages; "native"
+ *                              requires every feature to run natively and
+ *                              fails with LI_ERR_MODEL naming those that
+ *                              cannot. The predictor always runs in libtorch.
  *   out           out, not NULL: receives the model; release with li_close.
  * Errors: LI_ERR_NOT_FOUND (no such directory/file), LI_ERR_MODEL (corrupt
- * export, missing custom-op library - the message names it),
+ * export, missing custom-op library - the message names it; a damaged
+ * .carton, a MANIFEST sha256 mismatch, a missing carton.toml or
+ * model/model.pt),
  * LI_ERR_INVALID_ARGUMENT (bad options). Thread-safe.
  */
 li_status li_load(const char *path, const char *options_json, li_model **out,
@@ -313,7 +335,15 @@ void li_close(li_model *model);
  *    "devices": {"preprocessor": "cpu", "predictor": "cpu", ...},
  *    "inputs": [{"name", "column", "type", "forms": [...], "dtype", "shape"}],
  *    "outputs": [{"name", "column", "type", "keys": [...], "labels": [...]}],
- *    "warnings": [...]}
+ *    "warnings": [...],
+ *    "artifact": {"kind": "torchscript_export" | "inference_module" | "carton",
+ *                 "path", "schema": "json" | "module" | "none",
+ *                 "outputs": "all" | "predictions", "stages": [...],
+ *                 "unknown": ["column", "datetime_format", "vector_size"],
+ *                 "carton": {carton.toml's fields}, "manifest_sha256"},
+ *    "stages": {"mode": "auto" | "torchscript" | "native",
+ *               "native_inputs": [...], "native_outputs": [...],
+ *               "torchscript": ["input feature \"photo\" (...): why", ...]}}
  *   model     in, not NULL
  *   out_json  out, not NULL: a NUL-terminated string; free with li_free.
  * Thread-safe.

@@ -141,6 +141,10 @@ func hasModelExt(path string) bool {
 // isZip reports whether the file starts with a zip local file header (every
 // TorchScript archive and every carton does).
 func isZip(path string) bool {
+	// Opening a FIFO would block forever (hostile-input tests).
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false

@@ -394,7 +394,7 @@ func (p *tomlParser) literalString() (string, error) {
 	}
 }
 
-// trimFirstNewline drops the newline right after an opening """ or '''.
+// trimFirstNewline drops the newline right after an opening """ or ”'.
 func (p *tomlParser) trimFirstNewline() {
 	if strings.HasPrefix(p.s[p.i:], "\r\n") {
 		p.i += 2

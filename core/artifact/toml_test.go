@@ -109,7 +109,7 @@ k = 0b101
 
 func TestParseTOMLErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		`a = "unterminated`:         "line 1: unterminated string",
+		`a = "unterminated`:          "line 1: unterminated string",
 		"a = 1\na = 2":               "line 2: key \"a\" is defined twice",
 		"[t]\n[t]":                   "table [t] is defined twice",
 		"a = 1 2":                    "unexpected",

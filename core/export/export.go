@@ -233,7 +233,24 @@ func ReadSchema(f Files) (*Schema, error) {
 	return &s, nil
 }
 
+// MaxJSONFileBytes bounds an export's JSON files (1 GiB; the metadata of a
+// large vocabulary is a few MiB).
+const MaxJSONFileBytes = 1 << 30
+
 func readJSON(path string, v any) error {
+	// Only regular files, read to a bound: a FIFO would block Load forever
+	// and a symlink to /dev/zero would never end (found by the hostile-input
+	// tests).
+	st, err := os.Stat(path)
+	if err != nil {
+		return status.Errorf(status.NotFound, "%s: %v", path, unwrapPathErr(err))
+	}
+	if !st.Mode().IsRegular() {
+		return status.Errorf(status.Model, "%s is not a regular file (%s)", path, st.Mode().Type())
+	}
+	if st.Size() > MaxJSONFileBytes {
+		return status.Errorf(status.Model, "%s has %d bytes, more than the limit of %d", path, st.Size(), MaxJSONFileBytes)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return status.Errorf(status.NotFound, "%s: %v", path, unwrapPathErr(err))

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -91,12 +92,27 @@ func Read(value string, opts Options) ([]byte, Source, error) {
 	if st.IsDir() {
 		return nil, Source{Path: path}, fmt.Errorf("file %q is a directory", path)
 	}
+	// Only regular files: /dev/zero would be read without end and a FIFO
+	// would block the call forever (found by the hostile-input tests).
+	if !st.Mode().IsRegular() {
+		return nil, Source{Path: path}, fmt.Errorf("file %q is not a regular file (%s)", path, st.Mode().Type())
+	}
 	if st.Size() > limit {
 		return nil, Source{Path: path}, fmt.Errorf("file %q has %d bytes, more than the limit of %d", path, st.Size(), limit)
 	}
-	b, err := os.ReadFile(path)
+	// Read at most limit+1 bytes: a file can grow after the Stat, and files
+	// such as /proc's report size 0.
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, Source{Path: path}, fmt.Errorf("file %q: %v", path, unwrap(err))
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, Source{Path: path}, fmt.Errorf("file %q: %v", path, unwrap(err))
+	}
+	if int64(len(b)) > limit {
+		return nil, Source{Path: path}, fmt.Errorf("file %q has more than the limit of %d bytes", path, limit)
 	}
 	return b, Source{Path: path}, nil
 }

@@ -44,6 +44,9 @@ var (
 // extension library).
 func loadStages(t testing.TB, model string) *stages {
 	t.Helper()
+	if !torch.Available {
+		t.Skip(torch.ErrNoTorch)
+	}
 	stagesMu.Lock()
 	defer stagesMu.Unlock()
 	if s, ok := stagesCache[model]; ok {

@@ -95,14 +95,14 @@ func (p *binaryPost) Postprocess(get Predictions) ([]Entry, error) {
 		out := make([]float32, 2*n)
 		for i := 0; i < n; i++ {
 			x := float32At(probs, i)
-			out[2*i], out[2*i+1] = 1-x, x
+			out[2*i], out[2*i+1] = -x+1, x // aten::neg then aten::add, as scripted (a NaN keeps the sign neg gives it)
 		}
 		pt = tensor.FromFloat32(out, shape...)
 	case tensor.Float64:
 		out := make([]float64, 2*n)
 		for i := 0; i < n; i++ {
 			x := float64At(probs, i)
-			out[2*i], out[2*i+1] = 1-x, x
+			out[2*i], out[2*i+1] = -x+1, x
 		}
 		pt = tensor.FromFloat64(out, shape...)
 	default:

@@ -18,11 +18,9 @@ var errStod = errors.New("stod")
 // ("0x1A" without a binary exponent, "nan(chars)", "infinity" in any case),
 // and what it stops at is an error here because the rest of the string is
 // left over ("1e5x", "12 "). An overflow, or an underflow that loses digits
-// (ERANGE), is an error too.
-//
-// Known difference: glibc also reports ERANGE for a hexadecimal literal
-// written with leading zero digits ("0x0.fffffffffffff8p-1022") that rounds
-// up to the smallest normal number; this accepts it.
+// (ERANGE, with tininess detected after rounding, as glibc does), is an
+// error too. NaN payloads ("nan(123)") are not reproduced: every NaN here
+// is Go's.
 func parseFloat(s string) (float64, error) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {

@@ -35,7 +35,7 @@ func TestParseFloat(t *testing.T) {
 		"2.2250738585072011e-308", ".", "1e", "1e+", "0x", "0x.p1", "  ", "", "1e-320", "2.4e-324",
 		"2.5e-324", "0x1.fffffffffffff8p1023", "1.7976931348623159e308", "1e-308", "nan(", "nan(a-b)",
 		"infinit", "++1", "1e+-1", "0x1p", "0x1p+", "0xp1", ".e5", "\u0661", "2.2250738585072012e-308",
-		"0x1.fffffffffffff7p-1023", "0x0.00000000000008p-1022", "0x0.0000000000000cp-1022",
+		"0x1.fffffffffffff7p-1023", "0x0.fffffffffffff8p-1022", "0x0.00000000000008p-1022", "0x0.0000000000000cp-1022",
 		"1e-1000000000000000", "0x1p-999999999999", "-1e-400", "1.5e-323"} {
 		if got, err := parseFloat(s); err == nil {
 			t.Errorf("parseFloat(%q) = %v, want an error", s, got)

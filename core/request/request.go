@@ -76,10 +76,26 @@ func (t *Table) Get(key string) *Column {
 	return nil
 }
 
-// Limits that keep a hostile request from allocating without bound.
+// Limits that keep a hostile request from allocating without bound (core
+// re-exports them in core/limits.go, where they are documented for users).
+// A request past one fails with an LI_ERR_INPUT naming the limit, before
+// memory grows in proportion to the excess.
 const (
 	// MaxDepth is the deepest nesting of arrays and objects accepted.
 	MaxDepth = 64
+	// MaxBytes is the largest JSON request accepted (256 MiB).
+	MaxBytes = 256 << 20
+	// MaxValues is the most JSON values (numbers, strings, booleans, nulls,
+	// arrays and objects) one request may hold. A decoded value takes about
+	// 112 bytes, so this bounds a request's decoded form to about 1 GiB,
+	// whatever its JSON spelling.
+	MaxValues = 1 << 23
+	// MaxStringBytes is the longest string value or object key (16 MiB,
+	// enough for a base64 image inline; pass larger media as files or
+	// tensor buffers).
+	MaxStringBytes = 16 << 20
+	// MaxRows is the most rows a table request may have.
+	MaxRows = 1 << 20
 )
 
 func inputErr(format string, args ...any) error {
@@ -87,7 +103,8 @@ func inputErr(format string, args ...any) error {
 }
 
 type decoder struct {
-	it *jsoniter.Iterator
+	it     *jsoniter.Iterator
+	values int // values decoded so far (MaxValues)
 }
 
 // Decode parses a request in any of the three forms.
@@ -110,6 +127,9 @@ func Decode(data []byte) (*Table, error) {
 
 // Parse parses one JSON value into a Cell, rejecting trailing content.
 func Parse(data []byte) (Cell, error) {
+	if len(data) > MaxBytes {
+		return Cell{}, inputErr("the request has %d bytes, more than the limit of %d (MaxRequestBytes)", len(data), MaxBytes)
+	}
 	it := jsoniter.ConfigFastest.BorrowIterator(data)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	d := decoder{it: it}
@@ -141,6 +161,9 @@ func (d *decoder) value(depth int) (Cell, error) {
 	if depth > MaxDepth {
 		return Cell{}, inputErr("JSON nested deeper than %d levels", MaxDepth)
 	}
+	if d.values++; d.values > MaxValues {
+		return Cell{}, inputErr("the request has more than %d JSON values (MaxJSONValues)", MaxValues)
+	}
 	it := d.it
 	switch it.WhatIsNext() {
 	case jsoniter.NilValue:
@@ -151,6 +174,9 @@ func (d *decoder) value(depth int) (Cell, error) {
 		return Cell{Kind: Bool, Bool: b}, d.check()
 	case jsoniter.StringValue:
 		s := it.ReadString()
+		if len(s) > MaxStringBytes {
+			return Cell{}, inputErr("a string of %d bytes is longer than the limit of %d (MaxStringBytes)", len(s), MaxStringBytes)
+		}
 		return Cell{Kind: String, Str: s}, d.check()
 	case jsoniter.NumberValue:
 		n := string(it.ReadNumber())
@@ -181,6 +207,10 @@ func (d *decoder) value(depth int) (Cell, error) {
 		c := Cell{Kind: Object}
 		var err error
 		it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+			if len(key) > MaxStringBytes {
+				err = inputErr("an object key of %d bytes is longer than the limit of %d (MaxStringBytes)", len(key), MaxStringBytes)
+				return false
+			}
 			var v Cell
 			v, err = d.value(depth + 1)
 			if err != nil {
@@ -260,10 +290,30 @@ func fromColumns(root Cell) (*Table, error) {
 	if t.Rows < 0 {
 		t.Rows = 0
 	}
-	return t, nil
+	return t, checkRows(t.Rows)
+}
+
+func checkRows(n int) error {
+	if n > MaxRows {
+		return inputErr("the request has %d rows, more than the limit of %d (MaxRows)", n, MaxRows)
+	}
+	return nil
+}
+
+// checkCells bounds the cells a records or split table allocates (columns x
+// rows), which can far exceed the values in the JSON: 100,000 records with
+// a different key each are 200,000 values but 10^10 cells.
+func checkCells(columns, rows int) error {
+	if rows > 0 && columns > MaxValues/rows {
+		return inputErr("%d columns x %d rows is more than %d cells (MaxJSONValues)", columns, rows, MaxValues)
+	}
+	return nil
 }
 
 func fromRecords(records []Cell) (*Table, error) {
+	if err := checkRows(len(records)); err != nil {
+		return nil, err
+	}
 	t := &Table{Rows: len(records)}
 	index := map[string]int{}
 	for r, rec := range records {
@@ -274,6 +324,9 @@ func fromRecords(records []Cell) (*Table, error) {
 			ci, ok := index[k]
 			if !ok {
 				ci = len(t.Columns)
+				if err := checkCells(ci+1, len(records)); err != nil {
+					return nil, err
+				}
 				index[k] = ci
 				// Rows before this one lack the key: missing values.
 				t.Columns = append(t.Columns, Column{Key: k, Cells: make([]Cell, len(records))})
@@ -293,6 +346,12 @@ func fromSplit(root Cell) (*Table, error) {
 		case "data":
 			data = root.Values[i]
 		}
+	}
+	if err := checkRows(len(data.Items)); err != nil {
+		return nil, err
+	}
+	if err := checkCells(len(cols.Items), len(data.Items)); err != nil {
+		return nil, err
 	}
 	t := &Table{Rows: len(data.Items)}
 	for i, c := range cols.Items {
@@ -364,6 +423,10 @@ func TensorFromCell(c Cell) (tensor.Tensor, error) {
 			return tensor.Tensor{}, fmt.Errorf("shape[%d] is not a non-negative integer", i)
 		}
 		t.Shape[i] = s.Int
+		// Wrapped products would let [2^32, 2^32] pass with no data.
+		if s.Int > 0 && n > math.MaxInt64/s.Int {
+			return tensor.Tensor{}, fmt.Errorf("shape[%d] = %d overflows the element count", i, s.Int)
+		}
 		n *= s.Int
 	}
 	if n != int64(len(dat.Items)) {

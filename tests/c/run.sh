@@ -20,3 +20,6 @@ eval "$(LI_QUIET=1 ./build.sh env)"
 go build -tags li_testhooks -buildmode=c-shared -o "$T/hooks/libludwiginfer.so" ./capi
 cc "${CFLAGS[@]}" tests/c/test_poison.c -L "$T/hooks" -lludwiginfer -Wl,-rpath,"$T/hooks" -o "$T/test_poison"
 LI_TEST_PANIC=li_model_info "$T/test_poison"
+echo "== artifacts: scripted InferenceModule and .carton through the C ABI"
+cc "${CFLAGS[@]}" tests/c/test_artifacts.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/test_artifacts"
+"$T/test_artifacts"

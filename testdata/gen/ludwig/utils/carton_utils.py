@@ -41,19 +41,22 @@ def _get_output_dicts(config: Dict[str, Any]) -> str:
 
 
 def generate_carton_torchscript(config: Dict[str, Any], inference_module: torch.jit.ScriptModule):
-    with tempfile.TemporaryDirectory() as tmpdir:
-        ts_path = os.path.join(tmpdir, "generated.py")
-        with open(ts_path, "w") as f:
-            f.write(
-                INFERENCE_MODULE_TEMPLATE.format(
-                    output_dicts=_get_output_dicts(config),
-                )
+    # SIMPLIFIED: a fixed folder instead of a TemporaryDirectory, so the source path TorchScript records
+    # in the saved module's debug info (and so the carton's bytes) is the same on every run.
+    tmpdir = os.path.join(tempfile.gettempdir(), "ludwig_carton_generated")
+    os.makedirs(tmpdir, exist_ok=True)
+    ts_path = os.path.join(tmpdir, "generated.py")
+    with open(ts_path, "w") as f:
+        f.write(
+            INFERENCE_MODULE_TEMPLATE.format(
+                output_dicts=_get_output_dicts(config),
             )
+        )
 
-        spec = importlib.util.spec_from_file_location("generated.ts", ts_path)
-        gen_ts = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(gen_ts)
+    spec = importlib.util.spec_from_file_location("generated.ts", ts_path)
+    gen_ts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_ts)
 
-        gen_module = gen_ts.GeneratedInferenceModule(inference_module)
-        scripted_module = torch.jit.script(gen_module)
+    gen_module = gen_ts.GeneratedInferenceModule(inference_module)
+    scripted_module = torch.jit.script(gen_module)
     return scripted_module
