@@ -238,9 +238,15 @@ func derived(feature string, p tensor.Tensor, labels []string) []Entry {
 	}
 	best := make([]float32, rows)
 	for r := 0; r < rows; r++ {
+		// The maximum, NaN when any probability is NaN (as numpy's max).
 		m := math.Inf(-1)
 		for c := 0; c < cols; c++ {
-			if x := p.Float64At(r*cols + c); x > m {
+			x := p.Float64At(r*cols + c)
+			if math.IsNaN(x) {
+				m = x
+				break
+			}
+			if x > m {
 				m = x
 			}
 		}

@@ -80,3 +80,12 @@ func TestRecords(t *testing.T) {
 	_, err = e.EncodeRecords([]Entry{{Feature: "a", Key: "x", Value: []string{"1"}}, {Feature: "a", Key: "y", Value: []string{"1", "2"}}}, Columns)
 	assert.EqualError(t, err, "output a::y has 2 rows, others 1")
 }
+
+func TestProbabilityOfNaNRowIsNaN(t *testing.T) {
+	probs := tensor.FromFloat32([]float32{0.25, float32(math.NaN()), 0.5}, 1, 3)
+	e := Encoder{Outputs: []export.Feature{{Name: "c", Type: "category", Labels: []string{"a", "b", "c"}}}}
+	_, named := e.Encode([]Entry{{Feature: "c", Key: "probabilities", Value: probs}}, Full, true)
+	require.Len(t, named, 5)
+	assert.Equal(t, "c::probability", named[4].Name)
+	assert.True(t, math.IsNaN(named[4].Float64At(0)))
+}
