@@ -80,6 +80,15 @@ def _library():
     return None
 
 
+def _bundled_name(lib):
+    """The name the loader looks for: a versioned file (libludwiginfer.so.1,
+    what `./build.sh install` puts in lib/) is stored unversioned."""
+    base = os.path.basename(lib)
+    if base.startswith("libludwiginfer.so."):
+        return "libludwiginfer.so"
+    return base
+
+
 def _package_files():
     """(archive name, path) of every file of the package (no caches, no lib/)."""
     out = []
@@ -140,7 +149,7 @@ def _write_wheel(wheel_directory, editable):
                 w.add(arcname, f.read())
         if lib:
             with open(lib, "rb") as f:
-                w.add("%s/lib/%s" % (PACKAGE, os.path.basename(lib)), f.read(), 0o755)
+                w.add("%s/lib/%s" % (PACKAGE, _bundled_name(lib)), f.read(), 0o755)
     w.add(dist_info + "/METADATA", _metadata())
     w.add(
         dist_info + "/WHEEL",
