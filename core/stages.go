@@ -103,6 +103,7 @@ func (m *Model) setupStages(mode string) error {
 				why = append(why, "input feature "+quote(f.Name)+": the preprocessor has no module for it")
 				n.close()
 				n.inputs, n.pre = nil, false
+				m.info.Stages.NativeInputs = []string{}
 				break
 			}
 			sub, err := m.pre.Submodule(in.Path)
@@ -110,6 +111,7 @@ func (m *Model) setupStages(mode string) error {
 				why = append(why, "input feature "+quote(f.Name)+": "+err.Error())
 				n.close()
 				n.inputs, n.pre = nil, false
+				m.info.Stages.NativeInputs = []string{}
 				break
 			}
 			n.inputs = append(n.inputs, nativeInput{pre: in.Pre, sub: sub})

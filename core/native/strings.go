@@ -11,10 +11,7 @@ import "strings"
 // strings), and split() without a separator splits on a set of bytes that
 // includes the bytes of U+0085, U+2028 and U+2029's UTF-8 encodings.
 
-// stripChars are aten::strip's default characters.
-const stripChars = " \n\t\f\v"
-
-// tsStrip is str.strip().
+// tsStrip is str.strip(): aten::strip's default characters are " \n\t\f\v".
 func tsStrip(s string) string {
 	i, j := 0, len(s)
 	for i < j && isStripByte(s[i]) {

@@ -22,5 +22,3 @@ func float32At(t tensor.Tensor, i int) float32 {
 func float64At(t tensor.Tensor, i int) float64 {
 	return math.Float64frombits(binary.LittleEndian.Uint64(t.Data[8*i:]))
 }
-
-func isFloat(d tensor.DType) bool { return d == tensor.Float32 || d == tensor.Float64 }
