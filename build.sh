@@ -83,9 +83,13 @@ build_shim() {
   if [ ! -f "$SHIM_DIR/libli_shim.a" ]; then
     log "compiling the libtorch shim (about 10 s)"
     mkdir -p "$SHIM_DIR"
+    # Built under temporary names and renamed, so a concurrent build never
+    # links a half-written archive.
     # shellcheck disable=SC2086
-    g++ $flags -c "$src/shim.cc" -o "$SHIM_DIR/shim.o"
-    ar rcs "$SHIM_DIR/libli_shim.a" "$SHIM_DIR/shim.o"
+    g++ $flags -c "$src/shim.cc" -o "$SHIM_DIR/shim.o.$$"
+    ar rcs "$SHIM_DIR/libli_shim.a.$$" "$SHIM_DIR/shim.o.$$"
+    rm -f "$SHIM_DIR/shim.o.$$"
+    mv -f "$SHIM_DIR/libli_shim.a.$$" "$SHIM_DIR/libli_shim.a"
   fi
 }
 

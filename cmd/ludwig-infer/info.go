@@ -19,6 +19,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "export directory (required)")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
+	stages := stagesFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -27,7 +28,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	m, err := core.Load(*model, core.LoadOptions{Device: *device, NoWarmup: false})
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Stages: *stages})
 	if err != nil {
 		return fail(stderr, "info", err)
 	}

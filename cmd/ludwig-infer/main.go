@@ -4,6 +4,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -89,4 +90,9 @@ func exitCode(err error) int {
 func fail(stderr io.Writer, cmd string, err error) int {
 	fmt.Fprintf(stderr, "ludwig-infer %s: %s\n", cmd, strings.TrimSpace(err.Error()))
 	return exitCode(err)
+}
+
+// stagesFlag defines --stages, the core's Stages load option.
+func stagesFlag(fs *flag.FlagSet) *string {
+	return fs.String("stages", "auto", "how pre/postprocessing run: auto (native Go where the module is recognised, TorchScript elsewhere), native (fail unless all native) or torchscript")
 }

@@ -70,6 +70,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	batchSize := fs.Int("batch-size", 1024, "rows per inference call")
 	form := fs.String("form", "columns", "output form: columns, full (adds <f>_probability and <f>_probabilities_<label>) or features")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
+	stages := stagesFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads (default 1)")
 	var extensions multiFlag
 	fs.Var(&extensions, "extension", "custom-op library to load first (repeatable; libtorchaudio.so is found automatically)")
@@ -123,7 +124,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	default:
 		return usageErr(fmt.Sprintf("unknown --progress %q (want auto, always or never)", *progress))
 	}
-	m, err := core.Load(*model, core.LoadOptions{Device: *device, Extensions: extensions})
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Extensions: extensions, Stages: *stages})
 	if err != nil {
 		return fail(stderr, "predict", err)
 	}
