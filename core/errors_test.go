@@ -141,7 +141,6 @@ func TestInputErrors(t *testing.T) {
 		{"missing feature", `{"city": ["a"], "member": [true], "cell": [1]}`, status.Input, `missing input feature "age" (column "Age", type number)`},
 		{"wrong type", `{"Age": [true], "city": ["a"], "member": [true], "cell": [1]}`, status.Input, `input feature "age" (number), row 0: expected a number, got boolean`},
 		{"array for category", `{"Age": [1], "city": [["a"]], "member": [true], "cell": [1]}`, status.Input, `input feature "city" (category), row 0: expected a string, number or boolean, got array`},
-		{"h3 null", `{"Age": [1], "city": ["a"], "member": [true], "cell": [null]}`, status.Input, `input feature "cell" (h3), row 0: missing value`},
 		{"h3 float", `{"Age": [1], "city": ["a"], "member": [true], "cell": [1.5]}`, status.Input, `input feature "cell" (h3), row 0: expected an integer H3 cell id, got number 1.5`},
 		{"no rows", `{"Age": [], "city": [], "member": [], "cell": []}`, status.Input, "the request has no rows"},
 		{"record not object", `[1]`, status.Input, "record 0: expected an object, got integer"},

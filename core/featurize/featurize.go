@@ -249,7 +249,16 @@ func numberColumn(f export.Feature, cells []request.Cell) (Input, error) {
 	return Input{Tensor: &t, Rows: len(v)}, nil
 }
 
+// h3Column builds an exact int64 tensor; with a missing value it builds, as
+// pandas does, a float64 column with NaN, which the scripted module fills
+// with its computed_fill_value (ids then round through float64, as in
+// Ludwig).
 func h3Column(f export.Feature, cells []request.Cell) (Input, error) {
+	for _, c := range cells {
+		if c.Kind == request.Null {
+			return h3Floats(f, cells)
+		}
+	}
 	v := make([]int64, len(cells))
 	for i, c := range cells {
 		switch c.Kind {
@@ -261,13 +270,33 @@ func h3Column(f export.Feature, cells []request.Cell) (Input, error) {
 				return Input{}, featureErr(f, i, "expected an integer H3 cell id, got string %q", c.Str)
 			}
 			v[i] = x
-		case request.Null:
-			return Input{}, featureErr(f, i, "missing value (H3 ids must be given)")
 		default:
 			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s %s", c.Kind, c.Str)
 		}
 	}
 	t := tensor.FromInt64(v, int64(len(v)))
+	return Input{Tensor: &t, Rows: len(v)}, nil
+}
+
+func h3Floats(f export.Feature, cells []request.Cell) (Input, error) {
+	v := make([]float64, len(cells))
+	for i, c := range cells {
+		switch c.Kind {
+		case request.Int:
+			v[i] = float64(c.Int)
+		case request.String:
+			x, err := strconv.ParseInt(strings.TrimSpace(c.Str), 10, 64)
+			if err != nil {
+				return Input{}, featureErr(f, i, "expected an integer H3 cell id, got string %q", c.Str)
+			}
+			v[i] = float64(x)
+		case request.Null:
+			v[i] = math.NaN()
+		default:
+			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s %s", c.Kind, c.Str)
+		}
+	}
+	t := tensor.FromFloat64(v, int64(len(v)))
 	return Input{Tensor: &t, Rows: len(v)}, nil
 }
 
@@ -421,6 +450,10 @@ func FromTensors(f export.Feature, ts []tensor.Tensor, borrowed bool) (Input, er
 		return Input{Tensors: ts, Rows: len(ts)}, nil
 	}
 	t := ts[0]
+	if f.Type == "image" && len(t.Shape) == 3 {
+		// One [C,H,W] image: a batch of one, as a list.
+		return Input{Tensors: ts, Rows: 1}, nil
+	}
 	rank := map[string]int{"number": 1, "binary": 1, "h3": 1, "vector": 2, "date": 2, "image": 4, "timeseries": 2}
 	want, ok := rank[f.Type]
 	if !ok {

@@ -112,6 +112,10 @@ func TestTensors(t *testing.T) {
 	in, err := FromTensors(f, []tensor.Tensor{a, b}, false)
 	require.NoError(t, err)
 	assert.Len(t, in.Tensors, 2)
+	in, err = FromTensors(f, []tensor.Tensor{a}, false) // one [C,H,W] image: a batch of one
+	require.NoError(t, err)
+	assert.Equal(t, 1, in.Rows)
+	assert.Len(t, in.Tensors, 1)
 	_, err = FromTensors(export.Feature{Name: "c", Type: "category"}, []tensor.Tensor{a}, false)
 	assert.EqualError(t, err, `input feature "c" (category): category features take strings, not tensors`)
 	_, err = FromTensors(export.Feature{Name: "a", Type: "audio"}, []tensor.Tensor{a}, false)

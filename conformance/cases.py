@@ -1,0 +1,304 @@
+"""The conformance matrix: one tiny Ludwig model per case.
+
+Mirrors Ludwig's own TorchScript test matrix (tests/integration_tests/test_torchscript.py,
+ludwig-export-contract.md section 6) plus the cases that file never tested (non-ASCII text,
+batch size 1, unknown tokens, name != column).
+
+A case is a dict:
+  name            unique, used as the folder name under conformance/work/cases/
+  inputs/outputs  Ludwig feature configs (deep-copied before use)
+  rows            training rows (synthesised with Ludwig's own dataset_synthesizer)
+  test_rows       held-out rows (same generator, so vocabularies match)
+  nan_inputs      fraction of held-out and training input cells set to NaN
+  data            optional callable(rng, n) -> dict column -> list, replacing the synthesiser
+  test_data       optional callable(rng) -> dict column -> list: extra held-out rows appended
+                  (unknown tokens, outliers, non-ASCII, empty strings)
+  combiner        optional combiner config
+  expect_ludwig_failure  a substring of the error Ludwig is known to raise on this case
+                  (recorded as an expected Ludwig failure, not a runtime failure)
+  note            why the case exists
+
+This file and ludwig_side.py are hashed into each case's cache stamp, so editing either
+retrains every case. This file imports only the standard library (run.sh --list uses it).
+"""
+
+import copy
+
+# Tokenizers Ludwig v0.10.4 can script without a downloaded vocabulary
+# (ludwig/utils/tokenizers.py TORCHSCRIPT_COMPATIBLE_TOKENIZERS).
+TOKENIZERS = ["space", "space_punct", "comma", "underscore", "characters"]
+
+# A sample of the datetime formats of ludwig/data/dataset_synthesizer.py DATETIME_FORMATS.
+DATETIME_FORMATS = ["%m-%d-%Y %H:%M:%S", "%d/%m/%y", "%Y-%m-%d", "%y/%d/%m %H:%M:%S", "%m/%d/%Y"]
+
+NORMALIZATIONS = ["zscore", "minmax", "log1p", "iq", None]
+
+# Ludwig's test_torchscript_preproc_with_nans list.
+NAN_TYPES = ["number", "binary", "category", "bag", "set", "text", "sequence", "timeseries", "h3"]
+
+
+# --- feature helpers (Ludwig's tests/integration_tests/utils.py, with fixed names) ---------
+
+def _feat(name, ftype, column=None, **kw):
+    f = {"name": name, "type": ftype}
+    f.update(copy.deepcopy(kw))
+    f["column"] = column or name
+    return f
+
+
+def number(name, normalization=None, **kw):
+    pre = kw.pop("preprocessing", {})
+    pre.setdefault("normalization", normalization)
+    return _feat(name, "number", preprocessing=pre, **kw)
+
+
+def binary(name, **kw):
+    return _feat(name, "binary", **kw)
+
+
+def category(name, output=False, vocab_size=3, **kw):
+    if output:
+        kw.setdefault("decoder", {"type": "classifier", "vocab_size": vocab_size})
+    else:
+        kw.setdefault("encoder", {"vocab_size": vocab_size, "embedding_size": 5})
+    return _feat(name, "category", **kw)
+
+
+def text(name, output=False, vocab_size=3, **kw):
+    if output:
+        kw.setdefault("decoder", {"type": "generator", "vocab_size": vocab_size, "max_len": 7})
+    else:
+        kw.setdefault("encoder", {"type": "parallel_cnn", "vocab_size": vocab_size, "min_len": 7, "max_len": 7,
+                                  "embedding_size": 8, "state_size": 8})
+    return _feat(name, "text", **kw)
+
+
+def sequence(name, output=False, vocab_size=3, **kw):
+    if output:
+        kw.setdefault("decoder", {"type": "generator", "vocab_size": vocab_size, "max_len": 7})
+    else:
+        kw.setdefault("encoder", {"type": "embed", "vocab_size": vocab_size, "max_len": 7, "embedding_size": 8,
+                                  "output_size": 8, "state_size": 8, "num_filters": 8, "hidden_size": 8})
+    return _feat(name, "sequence", **kw)
+
+
+def set_(name, output=False, vocab_size=3, **kw):
+    if output:
+        kw.setdefault("decoder", {"type": "classifier", "vocab_size": vocab_size, "max_len": 5})
+    else:
+        kw.setdefault("encoder", {"type": "embed", "vocab_size": vocab_size, "max_len": 5, "embedding_size": 5})
+    return _feat(name, "set", **kw)
+
+
+def bag(name, vocab_size=3, **kw):
+    kw.setdefault("encoder", {"type": "embed", "max_len": 5, "vocab_size": vocab_size, "embedding_size": 5})
+    return _feat(name, "bag", **kw)
+
+
+def vector(name, output=False, size=5, **kw):
+    pre = kw.pop("preprocessing", {})
+    pre.setdefault("vector_size", size)
+    return _feat(name, "vector", preprocessing=pre, **kw)
+
+
+def timeseries(name, **kw):
+    kw.setdefault("encoder", {"type": "parallel_cnn", "max_len": 7})
+    return _feat(name, "timeseries", **kw)
+
+
+def date(name, fmt, **kw):
+    pre = kw.pop("preprocessing", {})
+    pre["datetime_format"] = fmt
+    return _feat(name, "date", preprocessing=pre, **kw)
+
+
+def h3(name, **kw):
+    return _feat(name, "h3", **kw)
+
+
+def image(name, **kw):
+    pre = kw.pop("preprocessing", {})
+    for k, v in {"in_memory": True, "height": 12, "width": 12, "num_channels": 3}.items():
+        pre.setdefault(k, v)
+    kw.setdefault("encoder", {"type": "stacked_cnn"})
+    return _feat(name, "image", preprocessing=pre, **kw)
+
+
+def audio(name, **kw):
+    kw.setdefault("preprocessing", {"type": "fbank", "window_length_in_s": 0.04, "window_shift_in_s": 0.02,
+                                    "num_filter_bands": 80, "audio_file_length_limit_in_s": 3.0})
+    kw.setdefault("encoder", {"type": "stacked_cnn", "should_embed": False,
+                              "conv_layers": [{"filter_size": 400, "pool_size": 16, "num_filters": 32},
+                                              {"filter_size": 40, "pool_size": 10, "num_filters": 64}],
+                              "output_size": 16})
+    return _feat(name, "audio", **kw)
+
+
+# --- hand-made data (non-ASCII text, outliers, unknown tokens) ----------------------------
+
+WORDS = ["café", "Crème", "naïve", "Straße", "日本語", "ÉTÉ", "hello", "World", "Fox", "über", "año", "x"]
+SEPARATORS = {"space": " ", "space_punct": " ", "comma": ",", "underscore": "_", "characters": ""}
+
+
+def text_rows(tokenizer):
+    """Returns data(rng, n) making rows of WORDS joined for `tokenizer`, plus punctuation."""
+    sep = SEPARATORS[tokenizer]
+
+    def data(rng, n, names):
+        col_in, col_out = names
+        rows, labels = [], []
+        for _ in range(n):
+            k = rng.randint(1, 5)
+            words = [rng.choice(WORDS) for _ in range(k)]
+            s = sep.join(words)
+            if tokenizer == "space_punct" and rng.random() < 0.5:
+                s += rng.choice(["!", ", ok.", "?"])
+            rows.append(s)
+            labels.append(rng.choice(["pos", "neg", "mixed"]))
+        return {col_in: rows, col_out: labels}
+
+    return data
+
+
+def text_extra(tokenizer):
+    sep = SEPARATORS[tokenizer]
+
+    def extra(rng, names):
+        col_in, col_out = names
+        return {
+            col_in: ["", "CAFÉ" + sep + "crème", sep.join(["zzz", "unknown", "Hello"]),
+                     sep.join(WORDS), "日本語" + sep + "x"],
+            col_out: ["pos", "neg", "mixed", "pos", "neg"],
+        }
+
+    return extra
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+def build_cases():
+    cases = []
+
+    def add(name, inputs, outputs, **kw):
+        c = {"name": name, "inputs": inputs, "outputs": outputs, "rows": 100, "test_rows": 8, "nan_inputs": 0.0}
+        c.update(kw)
+        cases.append(c)
+
+    # binary
+    add("binary_plain", [binary("bin_in")], [binary("bin_out")],
+        note="test_torchscript_e2e_binary_only: bool column in, plain binary out (bool tensor predictions)")
+    add("binary_yesno", [binary("yn_in"), binary("plain_in")], [binary("yn_out"), binary("plain_out")],
+        yes_no=["yn_in", "yn_out"],
+        note='binary "Yes"/"No" strings in and out (str2bool / bool2str), plus a plain one')
+
+    # number
+    for norm in NORMALIZATIONS:
+        add(f"number_{norm or 'none'}", [number("num_in", norm), number("other_in", norm)], [number("num_out")],
+            note=f"number input with normalization {norm}")
+    add("number_outliers", [number("num_in", "zscore", preprocessing={"outlier_strategy": "fill_with_mean"}),
+                            number("mm_in", "minmax", preprocessing={"outlier_strategy": "fill_with_mean",
+                                                                      "outlier_threshold": 2.0})],
+        [number("num_out")],
+        test_data=lambda rng, names: {"num_in": [1000.0, -500.0, 0.5], "mm_in": [0.5, 77.0, -3.0],
+                                      "num_out": [0.1, 0.2, 0.3]},
+        note="outlier_strategy fill_with_mean (z-score detection) with extreme held-out values")
+
+    # category / bag / set / vector
+    add("category", [category("cat_in", vocab_size=5)], [category("cat_out", output=True, vocab_size=4)],
+        test_data=lambda rng, names: {"cat_in": ["never_seen", "", " padded "], "cat_out": ["a", "b", "c"]},
+        note="category in and out, unknown/empty/whitespace categories")
+    add("bag", [bag("bag_in", vocab_size=5)], [binary("bin_out")], note="bag input (counts)")
+    add("set", [set_("set_in", vocab_size=5)], [set_("set_out", output=True, vocab_size=4)],
+        note="set input (multi-hot) and set output (List[List[str]], List[Tensor] probabilities)")
+    add("vector", [vector("vec_in")], [vector("vec_out", size=3)],
+        note="vector input as strings, vector output")
+    add("vector_arrays", [vector("vec_in")], [binary("bin_out")], vector_as_arrays=["vec_in"],
+        note="vector input sent to ludwig-infer as JSON arrays (Ludwig side: strings)")
+
+    # text per tokenizer (ASCII and non-ASCII)
+    for tok in TOKENIZERS:
+        add(f"text_{tok}",
+            [text("txt_in", vocab_size=20, preprocessing={"tokenizer": tok, "max_sequence_length": 10})],
+            [category("label", output=True)],
+            data=text_rows(tok), test_data=text_extra(tok), names=["txt_in", "label"],
+            note=f"text input, tokenizer {tok}, ASCII and non-ASCII words, empty and unknown tokens")
+    add("text_synth_all_tokenizers",
+        [text(f"txt_{tok}", preprocessing={"tokenizer": tok}) for tok in TOKENIZERS],
+        [text("txt_out", output=True)],
+        note="test_torchscript_e2e_text: every scriptable tokenizer in one model, text output")
+
+    # sequence
+    add("sequence", [sequence("seq_in", preprocessing={"tokenizer": "space"})],
+        [sequence("seq_out", output=True)],
+        note="test_torchscript_e2e_sequence: sequence in and out")
+
+    # timeseries
+    add("timeseries", [timeseries("ts_in")], [binary("bin_out")], note="timeseries input, right padding")
+    add("timeseries_left", [timeseries("ts_in", preprocessing={"padding": "left", "timeseries_length_limit": 4,
+                                                             "fill_value": "1.0"}, encoder={"type": "parallel_cnn", "max_len": 7})],
+        [binary("bin_out")], nan_inputs=0.2,
+        note="timeseries left padding, length limit 4, 20% missing (fill_value)")
+
+    # date
+    for i, fmt in enumerate(DATETIME_FORMATS):
+        add(f"date_{i}", [date("date_in", fmt)], [binary("bin_out")], note=f"date input, datetime_format {fmt!r}")
+
+    # h3
+    add("h3", [h3("h3_in")], [binary("bin_out")], note="h3 input (int64 ids above 2^53)")
+
+    # image / audio
+    add("image", [image("img_in")], [binary("bin_out")], tensors=["img_in"],
+        note="test_torchscript_e2e_image: stacked_cnn image input, passed as uint8 [C,H,W] tensors")
+    add("audio", [audio("audio_in")], [binary("bin_out")], tensors=["audio_in"], extensions=["torchaudio"],
+        expect_ludwig_failure="Unsupported backend 'sox'",
+        note="test_torchscript_e2e_audio: fbank audio input as (waveform, sample_rate); ludwig-infer loads "
+             "libtorchaudio.so as an extension. Ludwig reads and writes audio with torchaudio's sox backend, "
+             "which needs libsox.so (Debian libsox-dev; run.sh installs it as root): without it Ludwig fails")
+
+    # 20% missing values, per type
+    for t in NAN_TYPES:
+        f = {"number": lambda: number("x_in", "zscore"), "binary": lambda: binary("x_in"),
+             "category": lambda: category("x_in"), "bag": lambda: bag("x_in"), "set": lambda: set_("x_in"),
+             "text": lambda: text("x_in"), "sequence": lambda: sequence("x_in"),
+             "timeseries": lambda: timeseries("x_in"), "h3": lambda: h3("x_in")}[t]()
+        add(f"missing_{t}", [f], [binary("bin_out")], nan_inputs=0.2, rows=60,
+            note=f"test_torchscript_preproc_with_nans: {t} input with 20% missing values")
+
+    # combiner and multi-output
+    add("tabnet", [binary("bin_in"), number("num_in"), category("cat_in"), bag("bag_in"), set_("set_in")],
+        [binary("bin_out"), number("num_out"), category("cat_out", output=True)],
+        combiner={"type": "tabnet", "num_total_blocks": 2, "num_shared_blocks": 2},
+        note="test_torchscript_e2e_tabnet_combiner")
+    add("multi_output",
+        [number("size", "zscore", column="Size m2"), category("kind", column="Kind"), text("note")],
+        [category("label", output=True), number("score", "zscore"), binary("flag", column="Flag")],
+        note="three output features; names differ from columns")
+    add("column_sanitized", [number("size", column="Size (m2)")], [binary("flag")],
+        expect_ludwig_failure="KeyError: 'Size _m2_'",
+        note="a column name with ( ) . : [ ] { } quotes: Ludwig writes the sanitised name ('Size _m2_') "
+             "into the exported config, and InferenceModule.predict then cannot find the user's column")
+    add("tabular",
+        [binary("yn_in"), binary("bin_in")]
+        + [number(f"num_{n or 'none'}", n) for n in NORMALIZATIONS]
+        + [number("num_outlier", preprocessing={"outlier_strategy": "fill_with_mean"}),
+           category("cat_in"), bag("bag_in"), set_("set_in"), vector("vec_in")],
+        [binary("yn_out"), binary("bin_out"), number("num_out"), category("cat_out", output=True),
+         set_("set_out", output=True), vector("vec_out"), sequence("seq_out", output=True),
+         text("txt_out", output=True)],
+        yes_no=["yn_in", "yn_out"],
+        note="test_torchscript_e2e_tabular: every tabular input and every output type in one model")
+    add("ecd_all_inputs",
+        [binary("bin_in"), number("num_in"),
+         category("cat_pass", encoder={"type": "passthrough", "vocab_size": 3}),
+         category("cat_onehot", encoder={"type": "onehot", "vocab_size": 3}),
+         category("cat_dense", encoder={"type": "dense", "vocab_size": 3}),
+         sequence("seq_in"), text("txt_in"), vector("vec_in"), image("img_in"), timeseries("ts_in"),
+         date("date_a", "%Y-%m-%d %H:%M:%S"), date("date_b", "%d/%m/%Y"), h3("h3_in"), set_("set_in"),
+         bag("bag_in")],
+        [category("cat_out", output=True)],
+        tensors=["img_in"],
+        note="test_torchscript: every input type but audio in one model")
+    return cases
+
+
+CASES = build_cases()

@@ -1,0 +1,161 @@
+"""ludwig-infer side of the conformance suite: runs one case's requests through the C ABI.
+
+Plain ctypes on libludwiginfer.so (include/ludwig_infer.h): li_load, li_infer, li_result_json,
+li_result_free, li_close. It imports no torch and no Ludwig, so the library runs as it would
+in a service; numpy is used only to read the .npy tensor buffers of image/audio inputs.
+
+Usage: python li_runner.py --lib build/libludwiginfer.so CASE_DIR
+Writes CASE_DIR/got.json: {"load_error": ..., "requests": {r: {"columns": {...} | {"error": ...},
+                                                              "full": ...}}}
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import sys
+
+import numpy as np
+
+LI_FORM_COLUMNS = 1
+LI_FORM_FULL = 2
+LI_STAGE_ALL = 0
+
+DTYPES = {np.dtype("float32"): 1, np.dtype("float64"): 2, np.dtype("int32"): 3, np.dtype("int64"): 4,
+          np.dtype("uint8"): 5, np.dtype("bool"): 6, np.dtype("int8"): 7, np.dtype("int16"): 8}
+
+STATUS = ["LI_OK", "LI_ERR_INVALID_ARGUMENT", "LI_ERR_NOT_FOUND", "LI_ERR_MODEL", "LI_ERR_INPUT",
+          "LI_ERR_RUNTIME", "LI_ERR_CLOSED", "LI_ERR_CANCELLED", "LI_ERR_INTERNAL"]
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int), ("ndim", ctypes.c_size_t),
+                ("shape", ctypes.POINTER(ctypes.c_int64)), ("data", ctypes.c_void_p),
+                ("nbytes", ctypes.c_size_t), ("sample_rate", ctypes.c_int64)]
+
+
+class InferOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("stage", ctypes.c_int), ("form", ctypes.c_int),
+                ("timeout_ms", ctypes.c_int64), ("tensor_outputs", ctypes.c_int)]
+
+
+class Lib:
+    def __init__(self, path):
+        self.lib = lib = ctypes.CDLL(path)
+        vp, pvp = ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)
+        lib.li_load.argtypes = [ctypes.c_char_p, ctypes.c_char_p, pvp, pvp]
+        lib.li_load.restype = ctypes.c_int
+        lib.li_infer.argtypes = [vp, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Tensor), ctypes.c_size_t,
+                                 ctypes.POINTER(InferOptions), pvp, pvp]
+        lib.li_infer.restype = ctypes.c_int
+        lib.li_result_json.argtypes = [vp, ctypes.POINTER(ctypes.c_size_t)]
+        lib.li_result_json.restype = vp  # owned by the result: read with string_at, never freed
+        lib.li_result_free.argtypes = [vp]
+        lib.li_close.argtypes = [vp]
+        lib.li_free.argtypes = [vp]
+        lib.li_version.restype = ctypes.c_char_p
+        lib.li_torch_version.restype = ctypes.c_char_p
+
+    def _err(self, code, err):
+        msg = ""
+        if err.value:
+            msg = ctypes.string_at(err.value).decode("utf-8", "replace")
+            self.lib.li_free(err)
+        name = STATUS[code] if 0 <= code < len(STATUS) else str(code)
+        return f"{name}: {msg}"
+
+    def load(self, path, options):
+        model, err = ctypes.c_void_p(), ctypes.c_void_p()
+        code = self.lib.li_load(path.encode(), json.dumps(options).encode(), ctypes.byref(model), ctypes.byref(err))
+        if code != 0:
+            raise RuntimeError(self._err(code, err))
+        return model
+
+    def infer(self, model, request, tensors, form):
+        body = request.encode("utf-8")
+        keep = []  # keeps buffers alive during the call
+        arr = (Tensor * max(len(tensors), 1))()
+        for i, (name, a, sr) in enumerate(tensors):
+            a = np.ascontiguousarray(a)
+            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+            nm = name.encode()
+            keep += [a, shape, nm]
+            arr[i] = Tensor(nm, DTYPES[a.dtype], a.ndim, shape, a.ctypes.data_as(ctypes.c_void_p), a.nbytes, sr)
+        opts = InferOptions(ctypes.sizeof(InferOptions), LI_STAGE_ALL, form, 0, 0)
+        res, err = ctypes.c_void_p(), ctypes.c_void_p()
+        code = self.lib.li_infer(model, body, len(body), arr, len(tensors), ctypes.byref(opts),
+                                 ctypes.byref(res), ctypes.byref(err))
+        if code != 0:
+            raise RuntimeError(self._err(code, err))
+        try:
+            n = ctypes.c_size_t()
+            p = self.lib.li_result_json(res, ctypes.byref(n))
+            return ctypes.string_at(p, n.value).decode("utf-8")
+        finally:
+            self.lib.li_result_free(res)
+
+
+def extension_paths(names, site):
+    out = []
+    for n in names:
+        p = os.path.join(site, n, "lib", f"lib{n}.so")
+        if os.path.exists(p):
+            out.append(p)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--site", default="", help="site-packages holding torchaudio/torchtext (custom-op libraries)")
+    ap.add_argument("case_dir")
+    args = ap.parse_args()
+    with open(os.path.join(args.case_dir, "case.json")) as fh:
+        case = json.load(fh)
+    lib = Lib(args.lib)
+    got = {"version": lib.lib.li_version().decode(), "torch": lib.lib.li_torch_version().decode(), "requests": {}}
+    out_path = os.path.join(args.case_dir, "got.json")
+    try:
+        opts = {}
+        ext = extension_paths(case.get("extensions", []), args.site)
+        if ext:
+            opts["extensions"] = ext
+        model = lib.load(os.path.join(args.case_dir, "export"), opts)
+    except RuntimeError as e:
+        got["load_error"] = str(e)
+        with open(out_path, "w") as fh:
+            json.dump(got, fh, ensure_ascii=False)
+        return
+    req_dir = os.path.join(args.case_dir, "requests")
+    for fn in sorted(os.listdir(req_dir)):
+        if not fn.endswith(".json") or fn.endswith(".tensors.json"):
+            continue
+        rname = fn[:-5]
+        with open(os.path.join(req_dir, fn), encoding="utf-8") as fh:
+            request = fh.read()
+        tensors = []
+        tpath = os.path.join(req_dir, f"{rname}.tensors.json")
+        if os.path.exists(tpath):
+            with open(tpath) as fh:
+                for t in json.load(fh):
+                    tensors.append((t["name"], np.load(os.path.join(req_dir, t["file"])), t["sample_rate"]))
+        # The header: several tensors with one name form a list (Ludwig's List[Tensor]); a
+        # single tensor is the whole column. So a one-row image batch goes as [1,C,H,W]
+        # (audio clips are always a list of (waveform, rate) pairs).
+        for i, (name, a, sr) in enumerate(tensors):
+            if sr == 0 and sum(1 for t in tensors if t[0] == name) == 1:
+                tensors[i] = (name, a[np.newaxis], sr)
+        entry = {}
+        for form_name, form in (("columns", LI_FORM_COLUMNS), ("full", LI_FORM_FULL)):
+            try:
+                entry[form_name] = json.loads(lib.infer(model, request, tensors, form))
+            except RuntimeError as e:
+                entry[form_name] = {"__error__": str(e)}
+        got["requests"][rname] = entry
+    lib.lib.li_close(model)
+    with open(out_path, "w") as fh:
+        json.dump(got, fh, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# conformance/run.sh - checks ludwig-infer against Ludwig itself.
+#
+#   conformance/run.sh                 set up the venv (first run only), build ludwig-infer
+#                                      against the venv's libtorch, train + export every case
+#                                      (cached), run them through ludwig-infer, print the table
+#   conformance/run.sh CASE...         only these cases (names from cases.py)
+#   conformance/run.sh --retrain ...   retrain and re-export even when the cache is current
+#   conformance/run.sh --list          list the cases
+#
+# Exit status: 0 all pass; 1 ludwig-infer differs from Ludwig (or fails) on some case;
+# 2 setup failed or Ludwig failed where it is not known to.
+#
+# Environment:
+#   LI_CONFORMANCE_VENV    the venv folder (default conformance/.venv; CI may keep one
+#                          outside the clone to skip the install)
+#   LI_CONFORMANCE_PYTHON  the interpreter for the venv (default: python3.11, else python3)
+#   LI_CONFORMANCE_JOBS    parallel Ludwig trainers and ludwig-infer runners (default: nproc)
+#
+# Outputs (gitignored): conformance/.venv, conformance/work/ (exports, requests, results,
+# work/lib/libludwiginfer.so built against the venv's torch).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+VENV=${LI_CONFORMANCE_VENV:-$HERE/.venv}
+WORK=$HERE/work
+log() { echo "conformance: $*" >&2; }
+
+RETRAIN=()
+CASES=()
+for a in "$@"; do
+  case "$a" in
+    --retrain) RETRAIN=(--retrain) ;;
+    --list) cd "$HERE" && python3 -c 'import cases; print("\n".join(c["name"] + "\t" + c.get("note", "") for c in cases.CASES))'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) CASES+=("$a") ;;
+  esac
+done
+
+start=$(date +%s)
+JOBS=${LI_CONFORMANCE_JOBS:-$(nproc)}
+
+# --- 1. the venv (cached: rebuilt only when requirements, constraints or Python change) ---
+PY_BASE=${LI_CONFORMANCE_PYTHON:-}
+if [ -z "$PY_BASE" ]; then
+  if command -v python3.11 >/dev/null; then PY_BASE=python3.11; else PY_BASE=python3; fi
+fi
+stamp=$( (cat "$HERE/requirements.txt" "$HERE/constraints.txt"; "$PY_BASE" --version) | sha256sum | cut -c1-16)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.li-stamp" 2>/dev/null)" != "$stamp" ]; then
+  avail=$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print int($4/1024/1024)}')
+  if [ "$avail" -lt 12 ]; then
+    log "only ${avail} GiB free where the venv goes; it needs about 7 GiB (plus pip's cache)"; exit 2
+  fi
+  log "installing the Ludwig venv into $VENV (first run only: about 4 minutes, 6.4 GiB)"
+  t0=$(date +%s)
+  rm -rf "$VENV"
+  "$PY_BASE" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q -c "$HERE/constraints.txt" -r "$HERE/requirements.txt" || {
+    log "pip install failed"; exit 2; }
+  echo "$stamp" > "$VENV/.li-stamp"
+  log "venv installed in $(( $(date +%s) - t0 )) s ($(du -sh "$VENV" | cut -f1))"
+fi
+PY="$VENV/bin/python"
+SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+
+# Ludwig reads and writes audio through torchaudio's sox backend, which dlopens libsox.so
+# (Debian's libsox-dev). Without it the audio case is an expected Ludwig failure.
+if ! ldconfig -p 2>/dev/null | grep 'libsox\.so ' >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing libsox-dev (torchaudio's sox backend, for the audio case)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsox-dev >/dev/null 2>&1 || {
+      apt-get update >/dev/null 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsox-dev >/dev/null 2>&1 || \
+        log "could not install libsox-dev: the audio case will be an expected Ludwig failure"; }
+  else
+    log "libsox.so is missing (sudo apt-get install libsox-dev): the audio case will be an expected Ludwig failure"
+  fi
+fi
+
+# --- 2. ludwig-infer built against the venv's libtorch (build.sh's own flags) --------------
+mkdir -p "$WORK/lib"
+log "building ludwig-infer against $SITE/torch"
+(
+  cd "$ROOT"
+  eval "$(LIBTORCH="$SITE/torch" ./build.sh env)"
+  go build -buildmode=c-shared -o "$WORK/lib/libludwiginfer.so" ./capi
+) || { log "building ludwig-infer failed"; exit 2; }
+rm -f "$WORK/lib/libludwiginfer.h"
+
+# --- 3. Ludwig: train, export, record its answers (cached per case) -----------------------
+log "Ludwig side (train + export + predict; cached cases are skipped)"
+# One process per core (training is single-threaded): each takes every JOBS-th case.
+pids=()
+for ((k = 0; k < JOBS; k++)); do
+  "$PY" "$HERE/ludwig_side.py" --work "$WORK" --shard "$k/$JOBS" ${RETRAIN[@]+"${RETRAIN[@]}"} \
+    ${CASES[@]+"${CASES[@]}"} 2>"$WORK/ludwig_side.$k.log" &
+  pids+=($!)
+done
+crashed=0
+for ((k = 0; k < JOBS; k++)); do
+  wait "${pids[$k]}" || { crashed=1; tail -n 30 "$WORK/ludwig_side.$k.log" >&2; }
+done
+[ "$crashed" = 0 ] || { log "the Ludwig side crashed (logs: $WORK/ludwig_side.*.log)"; exit 2; }
+
+# --- 4. ludwig-infer: run, compare, print the table ---------------------------------------
+set +e
+"$PY" "$HERE/check.py" --work "$WORK" --lib "$WORK/lib/libludwiginfer.so" --site "$SITE" --jobs "$JOBS" \
+  ${CASES[@]+"${CASES[@]}"}
+rc=$?
+set -e
+log "finished in $(( $(date +%s) - start )) s"
+exit $rc
