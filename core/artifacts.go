@@ -131,14 +131,8 @@ func (a *artifactState) close() {
 
 // loadArtifact opens an InferenceModule or a Carton (Load's dispatch).
 func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
-	if err := firstLoad(); err != nil {
+	if err := prepareLoad(opts); err != nil {
 		return nil, err
-	}
-	for _, lib := range opts.Extensions {
-		if err := torch.LoadLibrary(lib); err != nil {
-			return nil, status.Errorf(status.NotFound, "%v", err)
-		}
-		logf(LogInfo, "loaded extension library %s", lib)
 	}
 	m := &Model{files: export.Files{Dir: a.Dir}, device: opts.Device, art: &artifactState{info: a}}
 	ok := false

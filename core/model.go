@@ -71,6 +71,20 @@ func firstLoad() error {
 	return nil
 }
 
+// prepareLoad is firstLoad, then loading opts' extension libraries.
+func prepareLoad(opts LoadOptions) error {
+	if err := firstLoad(); err != nil {
+		return err
+	}
+	for _, lib := range opts.Extensions {
+		if err := torch.LoadLibrary(lib); err != nil {
+			return status.Errorf(status.NotFound, "%v", err)
+		}
+		logf(LogInfo, "loaded extension library %s", lib)
+	}
+	return nil
+}
+
 // Model is a loaded export. All methods are safe for concurrent use; Close
 // waits for calls in flight.
 type Model struct {
@@ -109,14 +123,8 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := firstLoad(); err != nil {
+	if err := prepareLoad(opts); err != nil {
 		return nil, err
-	}
-	for _, lib := range opts.Extensions {
-		if err := torch.LoadLibrary(lib); err != nil {
-			return nil, status.Errorf(status.NotFound, "%v", err)
-		}
-		logf(LogInfo, "loaded extension library %s", lib)
 	}
 	loadAutoExtensions(files, opts.Extensions)
 	m := &Model{files: files, device: opts.Device}
@@ -611,21 +619,29 @@ func (m *Model) buildInput(mod *torch.Module, inputs []featurize.Input) (*torch.
 		return nil, status.Errorf(status.Model, "%v", err)
 	}
 	for i, f := range m.schema.Inputs {
-		x := inputs[i]
-		switch {
-		case x.Tensor != nil:
-			err = in.PutTensor(f.Name, *x.Tensor, x.Borrowed)
-		case x.Tensors != nil:
-			err = in.PutTensorList(f.Name, x.Tensors, x.Tuples)
-		default:
-			err = in.PutStrings(f.Name, x.Strings)
-		}
-		if err != nil {
+		if err := putInput(in, f.Name, inputs[i]); err != nil {
 			in.Free()
-			return nil, status.Errorf(status.Input, "input feature %q: %v", f.Name, err)
+			return nil, err
 		}
 	}
 	return in, nil
+}
+
+// putInput puts feature name's value x into the input dict in.
+func putInput(in *torch.Value, name string, x featurize.Input) error {
+	var err error
+	switch {
+	case x.Tensor != nil:
+		err = in.PutTensor(name, *x.Tensor, x.Borrowed)
+	case x.Tensors != nil:
+		err = in.PutTensorList(name, x.Tensors, x.Tuples)
+	default:
+		err = in.PutStrings(name, x.Strings)
+	}
+	if err != nil {
+		return status.Errorf(status.Input, "input feature %q: %v", name, err)
+	}
+	return nil
 }
 
 // String describes the model for logs.

@@ -224,16 +224,8 @@ func (m *Model) scriptedFeature(sub *torch.Module, i int, x featurize.Input) (*t
 		return nil, status.Errorf(status.Model, "%v", err)
 	}
 	defer in.Free()
-	switch {
-	case x.Tensor != nil:
-		err = in.PutTensor(f.Name, *x.Tensor, x.Borrowed)
-	case x.Tensors != nil:
-		err = in.PutTensorList(f.Name, x.Tensors, x.Tuples)
-	default:
-		err = in.PutStrings(f.Name, x.Strings)
-	}
-	if err != nil {
-		return nil, status.Errorf(status.Input, "input feature %q: %v", f.Name, err)
+	if err := putInput(in, f.Name, x); err != nil {
+		return nil, err
 	}
 	arg, err := in.DictValue(0)
 	if err != nil {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -51,12 +49,7 @@ Options:
 `
 
 func runExportTriton(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("export-triton", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, exportTritonUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("export-triton", exportTritonUsage, stderr)
 	model := fs.String("model", "", "model: export directory, InferenceModule .pt or .carton (required)")
 	output := fs.String("output", "", "model repository folder to write into (required)")
 	name := fs.String("name", "ludwig_model", "ensemble name; the stage models are NAME_preprocessor, NAME_predictor, NAME_postprocessor")
@@ -66,11 +59,8 @@ func runExportTriton(args []string, stdout, stderr io.Writer) int {
 	device := fs.String("device", "cpu", "the predictor's instance kind: cpu or cuda")
 	sample := fs.String("sample", "", "JSON request whose rows trace the stages (default: two generated rows)")
 	noVerify := fs.Bool("no-verify", false, "do not run the written repository to check it")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *model == "" || *output == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "ludwig-infer export-triton: --model and --output are required")

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,30 @@ var commands = map[string]command{}
 
 func register(name, summary string, run func(args []string, stdout, stderr io.Writer) int) {
 	commands[name] = command{summary: summary, run: run}
+}
+
+// newFlagSet is a subcommand's flags: --help prints usage, then the
+// options, on stderr, as do the errors.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args into fs; when that stops the run, ok is false and
+// code is its exit code (0 after --help, 2 for bad flags).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
 }
 
 func versionString() string {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -57,12 +56,7 @@ Options:
 `
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, predictUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("predict", predictUsage, stderr)
 	model := fs.String("model", "", "export directory (required)")
 	dataset := fs.String("dataset", "", "input file: .csv, .json, .jsonl or - for standard input (required)")
 	format := fs.String("format", "", "input format: csv, json or jsonl (default: from the file's extension)")
@@ -75,11 +69,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	var extensions multiFlag
 	fs.Var(&extensions, "extension", "custom-op library to load first (repeatable; libtorchaudio.so is found automatically)")
 	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	usageErr := func(msg string) int {
 		fmt.Fprintf(stderr, "ludwig-infer predict: %s\n\nRun 'ludwig-infer predict --help' for the options.\n", msg)

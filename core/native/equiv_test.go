@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -211,7 +212,7 @@ func describe(t tensor.Tensor) string {
 // sameTensor compares dtype, shape and elements: floats bit for bit (NaN
 // equals NaN) or within ulps, other dtypes byte for byte.
 func sameTensor(got, want tensor.Tensor, ulps int64) error {
-	if got.DType != want.DType || !sameShape(got.Shape, want.Shape) {
+	if got.DType != want.DType || !slices.Equal(got.Shape, want.Shape) {
 		return fmt.Errorf("got %s%v, want %s%v", got.DType, got.Shape, want.DType, want.Shape)
 	}
 	n := int(want.NumElements())

@@ -315,13 +315,16 @@ func (r *reader) attr(name string) any {
 	return v
 }
 
-func (r *reader) str(name string) string {
+func (r *reader) str(name string) string { return attrAs[string](r, name, "a string") }
+
+// attrAs reads an attribute of Go type T (what names it in errors).
+func attrAs[T any](r *reader, name, what string) T {
 	v := r.attr(name)
-	s, ok := v.(string)
+	x, ok := v.(T)
 	if !ok && r.err == nil {
-		r.fail("attribute %s is %T, expected a string", name, v)
+		r.fail("attribute %s is %T, expected %s", name, v, what)
 	}
-	return s
+	return x
 }
 
 // num reads a float (or int) attribute.
@@ -339,72 +342,42 @@ func (r *reader) num(name string) float64 {
 	return 0
 }
 
-func (r *reader) integer(name string) int64 {
-	v := r.attr(name)
-	x, ok := v.(int64)
-	if !ok && r.err == nil {
-		r.fail("attribute %s is %T, expected an int", name, v)
-	}
-	return x
-}
+func (r *reader) integer(name string) int64 { return attrAs[int64](r, name, "an int") }
 
-func (r *reader) boolean(name string) bool {
-	v := r.attr(name)
-	x, ok := v.(bool)
-	if !ok && r.err == nil {
-		r.fail("attribute %s is %T, expected a bool", name, v)
-	}
-	return x
-}
+func (r *reader) boolean(name string) bool { return attrAs[bool](r, name, "a bool") }
 
 func (r *reader) strInt(name string) map[string]int64 {
-	v := r.attr(name)
-	if r.err != nil {
-		return nil
-	}
-	out := map[string]int64{}
-	switch d := v.(type) {
-	case map[string]any:
-		for k, x := range d {
-			i, ok := x.(int64)
-			if !ok {
-				r.fail("attribute %s[%q] is %T, expected an int", name, k, x)
-				return nil
-			}
-			out[k] = i
-		}
-	case map[int64]any:
-		if len(d) != 0 {
-			r.fail("attribute %s has int keys, expected strings", name)
-		}
-	default:
-		r.fail("attribute %s is %T, expected Dict[str, int]", name, v)
-	}
-	return out
+	return strMap[int64](r, name, "an int", "Dict[str, int]")
 }
 
 func (r *reader) strBool(name string) map[string]bool {
+	return strMap[bool](r, name, "a bool", "Dict[str, bool]")
+}
+
+// strMap reads a Dict[str, T] attribute (dict names it in errors, what
+// names one value).
+func strMap[T any](r *reader, name, what, dict string) map[string]T {
 	v := r.attr(name)
 	if r.err != nil {
 		return nil
 	}
-	out := map[string]bool{}
+	out := map[string]T{}
 	switch d := v.(type) {
 	case map[string]any:
 		for k, x := range d {
-			b, ok := x.(bool)
+			e, ok := x.(T)
 			if !ok {
-				r.fail("attribute %s[%q] is %T, expected a bool", name, k, x)
+				r.fail("attribute %s[%q] is %T, expected %s", name, k, x, what)
 				return nil
 			}
-			out[k] = b
+			out[k] = e
 		}
 	case map[int64]any:
 		if len(d) != 0 {
 			r.fail("attribute %s has int keys, expected strings", name)
 		}
 	default:
-		r.fail("attribute %s is %T, expected Dict[str, bool]", name, v)
+		r.fail("attribute %s is %T, expected %s", name, v, dict)
 	}
 	return out
 }

@@ -26,6 +26,16 @@ func need(get Predictions, key string) (tensor.Tensor, error) {
 	return t, nil
 }
 
+// needPair is need for the two keys a postprocessor reads, in order.
+func needPair(get Predictions, a, b string) (tensor.Tensor, tensor.Tensor, error) {
+	x, err := need(get, a)
+	if err != nil {
+		return x, tensor.Tensor{}, err
+	}
+	y, err := need(get, b)
+	return x, y, err
+}
+
 // intList is iterating a 1-D integer tensor and converting each element to
 // an int (TorchScript's implicit conversion): other shapes and dtypes make
 // TorchScript raise or behave otherwise, so they fall back.
@@ -59,11 +69,7 @@ func buildBinaryPost(r *reader) Postprocessor {
 }
 
 func (p *binaryPost) Postprocess(get Predictions) ([]Entry, error) {
-	preds, err := need(get, p.predictionsKey)
-	if err != nil {
-		return nil, err
-	}
-	probs, err := need(get, p.probsKey)
+	preds, probs, err := needPair(get, p.predictionsKey, p.probsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -156,24 +162,36 @@ func (p *numberPost) Postprocess(get Predictions) ([]Entry, error) {
 
 // ---- category
 
-type categoryPost struct {
+// labelPost is what the category and set postprocessors both read: an
+// index-to-label map with its unknown label, and their two output keys.
+type labelPost struct {
 	idx2str                  map[int64]string
 	unk                      string
 	predictionsKey, probsKey string
 }
 
-func buildCategoryPost(r *reader) Postprocessor {
-	r.checkOps("aten::get")
-	return &categoryPost{idx2str: r.intStr("idx2str", false), unk: r.str("unk"),
+func readLabelPost(r *reader) labelPost {
+	return labelPost{idx2str: r.intStr("idx2str", false), unk: r.str("unk"),
 		predictionsKey: r.str("predictions_key"), probsKey: r.str("probabilities_key")}
 }
 
-func (p *categoryPost) Postprocess(get Predictions) ([]Entry, error) {
-	preds, err := need(get, p.predictionsKey)
-	if err != nil {
-		return nil, err
+// label is idx2str.get(id, unk).
+func (p *labelPost) label(id int64) string {
+	if s, ok := p.idx2str[id]; ok {
+		return s
 	}
-	probs, err := need(get, p.probsKey)
+	return p.unk
+}
+
+type categoryPost struct{ labelPost }
+
+func buildCategoryPost(r *reader) Postprocessor {
+	r.checkOps("aten::get")
+	return &categoryPost{readLabelPost(r)}
+}
+
+func (p *categoryPost) Postprocess(get Predictions) ([]Entry, error) {
+	preds, probs, err := needPair(get, p.predictionsKey, p.probsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -186,35 +204,22 @@ func (p *categoryPost) Postprocess(get Predictions) ([]Entry, error) {
 	}
 	labels := make([]string, len(ids))
 	for i, id := range ids {
-		s, ok := p.idx2str[id]
-		if !ok {
-			s = p.unk
-		}
-		labels[i] = s
+		labels[i] = p.label(id)
 	}
 	return []Entry{{p.predictionsKey, labels}, {p.probsKey, probs}}, nil
 }
 
 // ---- set
 
-type setPost struct {
-	idx2str                  map[int64]string
-	unk                      string
-	predictionsKey, probsKey string
-}
+type setPost struct{ labelPost }
 
 func buildSetPost(r *reader) Postprocessor {
 	r.checkOps("aten::index")
-	return &setPost{idx2str: r.intStr("idx2str", false), unk: r.str("unk"),
-		predictionsKey: r.str("predictions_key"), probsKey: r.str("probabilities_key")}
+	return &setPost{readLabelPost(r)}
 }
 
 func (p *setPost) Postprocess(get Predictions) ([]Entry, error) {
-	preds, err := need(get, p.predictionsKey)
-	if err != nil {
-		return nil, err
-	}
-	probs, err := need(get, p.probsKey)
+	preds, probs, err := needPair(get, p.predictionsKey, p.probsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -233,11 +238,7 @@ func (p *setPost) Postprocess(get Predictions) ([]Entry, error) {
 			if preds.Float64At(r*cols+c) != 1 { // is_positive == 1
 				continue
 			}
-			s, ok := p.idx2str[int64(c)]
-			if !ok {
-				s = p.unk
-			}
-			labels[r] = append(labels[r], s)
+			labels[r] = append(labels[r], p.label(int64(c)))
 			off := (r*pcols + c) * size
 			data = append(data, probs.Data[off:off+size]...)
 		}
@@ -266,11 +267,7 @@ func buildSequencePost(r *reader) Postprocessor {
 }
 
 func (p *sequencePost) Postprocess(get Predictions) ([]Entry, error) {
-	preds, err := need(get, p.predictionsKey)
-	if err != nil {
-		return nil, err
-	}
-	probs, err := need(get, p.probsKey)
+	preds, probs, err := needPair(get, p.predictionsKey, p.probsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -336,11 +333,7 @@ func buildVectorPost(r *reader) Postprocessor {
 }
 
 func (p *vectorPost) Postprocess(get Predictions) ([]Entry, error) {
-	preds, err := need(get, p.predictionsKey)
-	if err != nil {
-		return nil, err
-	}
-	logits, err := need(get, p.logitsKey)
+	preds, logits, err := needPair(get, p.predictionsKey, p.logitsKey)
 	if err != nil {
 		return nil, err
 	}

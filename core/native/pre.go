@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -43,25 +44,13 @@ func stacked(in featurize.Input) (t tensor.Tensor, ok bool) {
 	size := len(first.Data)
 	data := make([]byte, 0, size*len(in.Tensors))
 	for _, x := range in.Tensors {
-		if x.DType != first.DType || !sameShape(x.Shape, first.Shape) || len(x.Data) != size {
+		if x.DType != first.DType || !slices.Equal(x.Shape, first.Shape) || len(x.Data) != size {
 			return t, false
 		}
 		data = append(data, x.Data...)
 	}
 	shape := append([]int64{int64(len(in.Tensors))}, first.Shape...)
 	return tensor.Tensor{DType: first.DType, Shape: shape, Data: data}, true
-}
-
-func sameShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // toFloat32 is Tensor.to(torch.float32).
@@ -170,31 +159,26 @@ func (t transform) inverse64(x float64) float64 {
 	return float64(x*t.b) + t.a
 }
 
+// affineTransformers are the NumberTransformer classes that are an affine
+// map: their kind and the attributes they shift and scale by.
+var affineTransformers = map[string]struct{ kind, shift, scale string }{
+	"ZScoreTransformer":        {"zscore", "mu", "sigma"},
+	"MinMaxTransformer":        {"minmax", "min_value", "range"},
+	"InterQuartileTransformer": {"iq", "q2", "interquartile_range"},
+}
+
 // readTransform reads a NumberTransformer submodule; inverse selects the
 // method the class's code must contain.
 func readTransform(r *reader, inverse bool) transform {
 	switch r.class {
-	case "ZScoreTransformer":
+	case "ZScoreTransformer", "MinMaxTransformer", "InterQuartileTransformer":
 		if inverse {
 			r.checkOps("aten::mul", "aten::add")
 		} else {
 			r.checkOps("aten::sub", "aten::div")
 		}
-		return affine("zscore", r.num("mu"), r.num("sigma"))
-	case "MinMaxTransformer":
-		if inverse {
-			r.checkOps("aten::mul", "aten::add")
-		} else {
-			r.checkOps("aten::sub", "aten::div")
-		}
-		return affine("minmax", r.num("min_value"), r.num("range"))
-	case "InterQuartileTransformer":
-		if inverse {
-			r.checkOps("aten::mul", "aten::add")
-		} else {
-			r.checkOps("aten::sub", "aten::div")
-		}
-		return affine("iq", r.num("q2"), r.num("interquartile_range"))
+		a := affineTransformers[r.class]
+		return affine(a.kind, r.num(a.shift), r.num(a.scale))
 	case "Log1pTransformer":
 		if inverse {
 			r.checkOps("aten::expm1")

@@ -105,18 +105,7 @@ func parseNumber(s string) (float64, int, error) {
 		return 0, 0, errStod
 	}
 	mant := i
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-				j++
-			}
-			i = j
-		}
-	}
+	i = exponentEnd(s, i, 'e', 'E')
 	lit := s[:i]
 	if strings.HasPrefix(lit, ".") {
 		lit = "0" + lit // Go wants a digit before the point
@@ -199,18 +188,9 @@ func parseHex(s string) (v float64, n int, ok bool, err error) {
 		return 0, 0, false, nil
 	}
 	exp := "p0"
-	if i < len(s) && (s[i] == 'p' || s[i] == 'P') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && '0' <= s[j] && s[j] <= '9' {
-			for j < len(s) && '0' <= s[j] && s[j] <= '9' {
-				j++
-			}
-			exp = "p" + s[i+1:j]
-			i = j
-		}
+	if j := exponentEnd(s, i, 'p', 'P'); j > i {
+		exp = "p" + s[i+1:j]
+		i = j
 	}
 	m := mant.String()
 	if strings.HasSuffix(m, ".") {
@@ -236,4 +216,23 @@ func parseHex(s string) (v float64, n int, ok bool, err error) {
 		}
 	}
 	return v, i, true, nil
+}
+
+// exponentEnd is where the exponent at s[i] ends: a mark (e1 or e2), an
+// optional sign and at least one digit. It is i where there is none.
+func exponentEnd(s string, i int, e1, e2 byte) int {
+	if i >= len(s) || (s[i] != e1 && s[i] != e2) {
+		return i
+	}
+	j := i + 1
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	if j >= len(s) || s[j] < '0' || '9' < s[j] {
+		return i
+	}
+	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+		j++
+	}
+	return j
 }

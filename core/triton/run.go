@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -463,7 +464,7 @@ func Compare(got map[string]Value, want *torch.Dict) error {
 				return fmt.Errorf("output %s differs from the model's", k)
 			}
 		case []string:
-			if !equalStrings(g.Strings, w) {
+			if !slices.Equal(g.Strings, w) {
 				return fmt.Errorf("output %s differs: %q vs the model's %q", k, g.Strings, w)
 			}
 		case [][]string:
@@ -471,7 +472,7 @@ func Compare(got map[string]Value, want *torch.Dict) error {
 			for j, row := range w {
 				joined[j] = strings.Join(row, " ")
 			}
-			if !equalStrings(g.Strings, joined) {
+			if !slices.Equal(g.Strings, joined) {
 				return fmt.Errorf("output %s differs: %q vs the model's %q", k, g.Strings, joined)
 			}
 		default:
@@ -479,16 +480,4 @@ func Compare(got map[string]Value, want *torch.Dict) error {
 		}
 	}
 	return nil
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -120,7 +120,11 @@ func planInput(f export.Feature) (inputPlan, error) {
 }
 
 // tsString writes a TorchScript string literal.
-func tsString(s string) string {
+func tsString(s string) string { return quoted(s, false) }
+
+// quoted writes s as a double-quoted literal with \" \\ \n \r \t escaped;
+// octal escapes the other control bytes (as protobuf text format does).
+func quoted(s string, octal bool) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
@@ -135,7 +139,11 @@ func tsString(s string) string {
 		case '\t':
 			b.WriteString(`\t`)
 		default:
-			b.WriteByte(c)
+			if octal && (c < 0x20 || c == 0x7f) {
+				fmt.Fprintf(&b, `\%03o`, c)
+			} else {
+				b.WriteByte(c)
+			}
 		}
 	}
 	b.WriteByte('"')
@@ -182,6 +190,51 @@ func planTensors(d *torch.Dict, stage string) ([]tensorIO, error) {
 }
 
 func full(inner []int64) []int64 { return append([]int64{-1}, inner...) }
+
+// fullOf is t's dims with the batch dimension.
+func fullOf(t tensorIO) []int64 { return full(t.inner) }
+
+// ioTensors is the config tensors <prefix>__0, <prefix>__1, ... for ts.
+func ioTensors(prefix string, ts []tensorIO, dims func(tensorIO) []int64) []Tensor {
+	var out []Tensor
+	for i, t := range ts {
+		out = append(out, Tensor{Name: fmt.Sprintf("%s__%d", prefix, i), DataType: t.dataType, Dims: dims(t)})
+	}
+	return out
+}
+
+// writeTensorForward writes the head of a wrapper whose inputs are the
+// tensors in (vectors squeezed back to [B]), up to its call of the stage.
+func writeTensorForward(src *strings.Builder, in []tensorIO) {
+	argTypes := make([]string, len(in))
+	for i := range argTypes {
+		argTypes[i] = "Tensor"
+	}
+	fmt.Fprintf(src, "def forward(self, %s):\n", argList(len(in), argTypes))
+	src.WriteString("    inputs: Dict[str, Tensor] = {}\n")
+	for i, t := range in {
+		x := fmt.Sprintf("INPUT__%d", i)
+		if t.vector {
+			x += ".squeeze(1)"
+		}
+		fmt.Fprintf(src, "    inputs[%s] = %s\n", tsString(t.key), x)
+	}
+	src.WriteString("    out = self.stage.forward(inputs)\n")
+}
+
+// tensorReturns is the returned items for the stage outputs out (vectors
+// unsqueezed to [B, 1]).
+func tensorReturns(out []tensorIO) []string {
+	var rets []string
+	for _, t := range out {
+		x := "out[" + tsString(t.key) + "]"
+		if t.vector {
+			x += ".unsqueeze(1)"
+		}
+		rets = append(rets, x)
+	}
+	return rets
+}
 
 // postIO is one postprocessor output.
 type postIO struct {
@@ -322,22 +375,12 @@ func Export(m *core.Model, dir string, opts Options) (*Report, error) {
 		fmt.Fprintf(&src, "    inputs[%s] = INPUT__%d\n", tsString(f.Name), i)
 	}
 	src.WriteString("    out = self.stage.forward(inputs)\n")
-	var rets []string
-	for _, t := range preOut {
-		x := "out[" + tsString(t.key) + "]"
-		if t.vector {
-			x += ".unsqueeze(1)"
-		}
-		rets = append(rets, x)
-	}
-	fmt.Fprintf(&src, "    return %s\n", returnTuple(rets))
+	fmt.Fprintf(&src, "    return %s\n", returnTuple(tensorReturns(preOut)))
 	preCfg := &Config{Name: modelName(Preprocessor), Platform: "pytorch_libtorch", Instances: []Instances{{1, "KIND_CPU"}}}
 	for i := range schema.Inputs {
 		preCfg.Inputs = append(preCfg.Inputs, Tensor{Name: fmt.Sprintf("INPUT__%d", i), DataType: plans[i].dataType, Dims: plans[i].dims})
 	}
-	for i, t := range preOut {
-		preCfg.Outputs = append(preCfg.Outputs, Tensor{Name: fmt.Sprintf("OUTPUT__%d", i), DataType: t.dataType, Dims: full(t.inner)})
-	}
+	preCfg.Outputs = ioTensors("OUTPUT", preOut, fullOf)
 	if err := writeModel(dir, preCfg, opts.Version, stages.Pre, "Preprocessor", src.String()); err != nil {
 		return nil, err
 	}
@@ -345,29 +388,8 @@ func Export(m *core.Model, dir string, opts Options) (*Report, error) {
 
 	// The predictor.
 	src.Reset()
-	argTypes = make([]string, len(preOut))
-	for i := range argTypes {
-		argTypes[i] = "Tensor"
-	}
-	fmt.Fprintf(&src, "def forward(self, %s):\n", argList(len(preOut), argTypes))
-	src.WriteString("    inputs: Dict[str, Tensor] = {}\n")
-	for i, t := range preOut {
-		x := fmt.Sprintf("INPUT__%d", i)
-		if t.vector {
-			x += ".squeeze(1)"
-		}
-		fmt.Fprintf(&src, "    inputs[%s] = %s\n", tsString(t.key), x)
-	}
-	src.WriteString("    out = self.stage.forward(inputs)\n")
-	rets = rets[:0]
-	for _, t := range predOut {
-		x := "out[" + tsString(t.key) + "]"
-		if t.vector {
-			x += ".unsqueeze(1)"
-		}
-		rets = append(rets, x)
-	}
-	fmt.Fprintf(&src, "    return %s\n", returnTuple(rets))
+	writeTensorForward(&src, preOut)
+	fmt.Fprintf(&src, "    return %s\n", returnTuple(tensorReturns(predOut)))
 	kind := "KIND_CPU"
 	if opts.Device == "cuda" {
 		kind = "KIND_GPU"
@@ -377,12 +399,8 @@ func Export(m *core.Model, dir string, opts Options) (*Report, error) {
 		predCfg.MaxBatchSize = int64(opts.MaxBatchSize)
 		predCfg.DynamicBatching = &DynamicBatching{MaxQueueDelayMicroseconds: int64(opts.MaxQueueDelayMicroseconds)}
 	}
-	for i, t := range preOut {
-		predCfg.Inputs = append(predCfg.Inputs, Tensor{Name: fmt.Sprintf("INPUT__%d", i), DataType: t.dataType, Dims: dimsOf(t)})
-	}
-	for i, t := range predOut {
-		predCfg.Outputs = append(predCfg.Outputs, Tensor{Name: fmt.Sprintf("OUTPUT__%d", i), DataType: t.dataType, Dims: dimsOf(t)})
-	}
+	predCfg.Inputs = ioTensors("INPUT", preOut, dimsOf)
+	predCfg.Outputs = ioTensors("OUTPUT", predOut, dimsOf)
 	if err := writeModel(dir, predCfg, opts.Version, stages.Pred, "Predictor", src.String()); err != nil {
 		return nil, err
 	}
@@ -390,21 +408,8 @@ func Export(m *core.Model, dir string, opts Options) (*Report, error) {
 
 	// The postprocessor.
 	src.Reset()
-	argTypes = make([]string, len(predOut))
-	for i := range argTypes {
-		argTypes[i] = "Tensor"
-	}
-	fmt.Fprintf(&src, "def forward(self, %s):\n", argList(len(predOut), argTypes))
-	src.WriteString("    inputs: Dict[str, Tensor] = {}\n")
-	for i, t := range predOut {
-		x := fmt.Sprintf("INPUT__%d", i)
-		if t.vector {
-			x += ".squeeze(1)"
-		}
-		fmt.Fprintf(&src, "    inputs[%s] = %s\n", tsString(t.key), x)
-	}
-	src.WriteString("    out = self.stage.forward(inputs)\n")
-	rets = rets[:0]
+	writeTensorForward(&src, predOut)
+	var rets []string
 	for i, o := range postOut {
 		v := "o" + strconv.Itoa(i)
 		fmt.Fprintf(&src, "    %s = out[%s]\n", v, tsString(o.key))
@@ -423,9 +428,7 @@ func Export(m *core.Model, dir string, opts Options) (*Report, error) {
 	}
 	fmt.Fprintf(&src, "    return %s\n", returnTuple(rets))
 	postCfg := &Config{Name: modelName(Postprocessor), Platform: "pytorch_libtorch", Instances: []Instances{{1, "KIND_CPU"}}}
-	for i, t := range predOut {
-		postCfg.Inputs = append(postCfg.Inputs, Tensor{Name: fmt.Sprintf("INPUT__%d", i), DataType: t.dataType, Dims: full(t.inner)})
-	}
+	postCfg.Inputs = ioTensors("INPUT", predOut, fullOf)
 	for i, o := range postOut {
 		postCfg.Outputs = append(postCfg.Outputs, Tensor{Name: fmt.Sprintf("OUTPUT__%d", i), DataType: o.dataType, Dims: o.dims})
 	}

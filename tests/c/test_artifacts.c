@@ -10,20 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ludwig_infer.h"
-
-static int failures = 0, checks = 0;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    checks++;                                              \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-    }                                                      \
-  } while (0)
 
 /* Keyed by config column ("Age") and by feature name ("age"): a module
  * without model_hyperparameters.json beside it knows only feature names. */
@@ -60,6 +48,20 @@ static char *run(li_model *m, const char *req, li_stage stage, li_form form) {
 
 static int same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
+/* check_staged runs req's preprocess stage on m, then its tensors through
+ * predict and postprocess, and compares with the whole model's answers. */
+static void check_staged(li_model *m, const char *path, const char *req, const char *expected_pre,
+                         const char *expected_all) {
+  char *pre = run(m, req, LI_STAGE_PREPROCESS, LI_FORM_COLUMNS);
+  CHECK(same(pre, expected_pre), "%s preprocess: %s != %s", path, pre, expected_pre);
+  char *pred = pre ? run(m, pre, LI_STAGE_PREDICT, LI_FORM_COLUMNS) : NULL;
+  char *post = pred ? run(m, pred, LI_STAGE_POSTPROCESS, LI_FORM_COLUMNS) : NULL;
+  CHECK(same(post, expected_all), "%s staged: %s != %s", path, post, expected_all);
+  free(pre);
+  free(pred);
+  free(post);
+}
+
 static void test_inference_module(const char *expected_all, const char *expected_pre) {
   const char *paths[] = {"testdata/models/tabular_module",
                          "testdata/models/tabular_module/inference_module.pt",
@@ -70,12 +72,7 @@ static void test_inference_module(const char *expected_all, const char *expected
     const char *req = i < 2 ? REQ_COLUMNS : REQ_NAMES;
     char *all = run(m, req, LI_STAGE_ALL, LI_FORM_COLUMNS);
     CHECK(same(all, expected_all), "%s: %s != %s", paths[i], all, expected_all);
-    char *pre = run(m, req, LI_STAGE_PREPROCESS, LI_FORM_COLUMNS);
-    CHECK(same(pre, expected_pre), "%s preprocess: %s != %s", paths[i], pre, expected_pre);
-    /* Staged: the preprocessed tensors through predict, then postprocess. */
-    char *pred = pre ? run(m, pre, LI_STAGE_PREDICT, LI_FORM_COLUMNS) : NULL;
-    char *post = pred ? run(m, pred, LI_STAGE_POSTPROCESS, LI_FORM_COLUMNS) : NULL;
-    CHECK(same(post, expected_all), "%s staged: %s != %s", paths[i], post, expected_all);
+    check_staged(m, paths[i], req, expected_pre, expected_all);
     char *info = NULL, *err = NULL;
     CHECK(li_model_info(m, &info, &err) == LI_OK, "info: %s", err ? err : "");
     CHECK(info && strstr(info, "\"kind\":\"inference_module\""), "info kind: %s", info);
@@ -83,9 +80,6 @@ static void test_inference_module(const char *expected_all, const char *expected
     li_free(info);
     li_free(err);
     free(all);
-    free(pre);
-    free(pred);
-    free(post);
     li_close(m);
   }
 }
@@ -107,20 +101,13 @@ static void test_carton(const char *expected_all, const char *expected_pre) {
       CHECK(same(all, want), "%s form %d: %s != %s", paths[i], form, all, want);
       free(all);
     }
-    char *pre = run(m, REQ_NAMES, LI_STAGE_PREPROCESS, LI_FORM_COLUMNS);
-    CHECK(same(pre, expected_pre), "%s preprocess: %s != %s", paths[i], pre, expected_pre);
-    char *pred = pre ? run(m, pre, LI_STAGE_PREDICT, LI_FORM_COLUMNS) : NULL;
-    char *post = pred ? run(m, pred, LI_STAGE_POSTPROCESS, LI_FORM_COLUMNS) : NULL;
-    CHECK(same(post, want), "%s staged: %s != %s", paths[i], post, want);
+    check_staged(m, paths[i], REQ_NAMES, expected_pre, want);
     char *info = NULL, *err = NULL;
     CHECK(li_model_info(m, &info, &err) == LI_OK, "info: %s", err ? err : "");
     CHECK(info && strstr(info, "\"kind\":\"carton\"") && strstr(info, "\"outputs\":\"predictions\""),
           "info: %s", info);
     li_free(info);
     li_free(err);
-    free(pre);
-    free(pred);
-    free(post);
     li_close(m);
   }
 }

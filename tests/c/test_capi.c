@@ -11,20 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ludwig_infer.h"
-
-static int failures = 0, checks = 0;
-
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    checks++;                                                    \
-    if (!(cond)) {                                               \
-      failures++;                                                \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fprintf(stderr, "\n");                                     \
-    }                                                            \
-  } while (0)
 
 static const char *MODEL = "testdata/models/tabular";
 static const char *REQ =

@@ -17,6 +17,7 @@ package's lib/ folder, or in the repository's build/ folder.
 """
 
 from . import _lib
+from . import errors as _errors
 from ._lib import LibraryError
 from ._request import to_inference_module_input_from_dataframe
 from ._version import __version__
@@ -44,16 +45,8 @@ __all__ = [
     "set_threads",
     "set_log_callback",
     "FORMS",
-    "LudwigInferError",
-    "InvalidArgumentError",
-    "NotFoundError",
-    "ModelError",
-    "InputError",
-    "TorchRuntimeError",
-    "ClosedError",
-    "DeadlineExceededError",
-    "InternalError",
-    "ForkError",
+    # The exception classes (errors.__all__ less the li_status constants).
+    *(name for name in _errors.__all__ if not name.startswith("LI_")),
     "LibraryError",
     "__version__",
 ]
