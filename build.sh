@@ -139,6 +139,8 @@ run_tests() {
   (CGO_ENABLED=0 go vet ./core/... && CGO_ENABLED=0 go test -count=1 -run TestNoTorch ./core) || failed+=("no-cgo build")
   log "C tests"
   bash tests/c/run.sh || failed+=("C tests")
+  log "reliability, fast part (hostile inputs, 16-thread stress, load/close cycles with RSS and C-heap checks)"
+  bash tests/reliability/run.sh --ci || failed+=("reliability tests")
   log "install tests (temporary prefix; pkg-config, CMake, C++)"
   bash tests/install/run.sh || failed+=("install tests")
   if [ -d bindings/python/tests ]; then

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
@@ -27,7 +28,7 @@ func checkArchive(path string) error {
 		return status.Errorf(status.Model, "cannot load %s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return status.Errorf(status.Model, "cannot load %s: not a regular file (%s)", path, st.Mode().Type())
+		return status.Errorf(status.Model, "cannot load %s: not a regular file: it is %s", path, export.FileKind(st.Mode()))
 	}
 	z, err := zip.OpenReader(path)
 	if err != nil {

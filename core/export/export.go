@@ -233,6 +233,22 @@ func ReadSchema(f Files) (*Schema, error) {
 	return &s, nil
 }
 
+// FileKind names what a non-regular file is, for error messages: "a
+// directory", "a named pipe (FIFO)", "a device", "a socket".
+func FileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeDevice != 0 || m&os.ModeCharDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
+}
+
 // MaxJSONFileBytes bounds an export's JSON files (1 GiB; the metadata of a
 // large vocabulary is a few MiB).
 const MaxJSONFileBytes = 1 << 30
@@ -246,7 +262,7 @@ func readJSON(path string, v any) error {
 		return status.Errorf(status.NotFound, "%s: %v", path, unwrapPathErr(err))
 	}
 	if !st.Mode().IsRegular() {
-		return status.Errorf(status.Model, "%s is not a regular file (%s)", path, st.Mode().Type())
+		return status.Errorf(status.Model, "%s is not a regular file: it is %s", path, FileKind(st.Mode()))
 	}
 	if st.Size() > MaxJSONFileBytes {
 		return status.Errorf(status.Model, "%s has %d bytes, more than the limit of %d", path, st.Size(), MaxJSONFileBytes)

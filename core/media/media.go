@@ -95,7 +95,11 @@ func Read(value string, opts Options) ([]byte, Source, error) {
 	// Only regular files: /dev/zero would be read without end and a FIFO
 	// would block the call forever (found by the hostile-input tests).
 	if !st.Mode().IsRegular() {
-		return nil, Source{Path: path}, fmt.Errorf("file %q is not a regular file (%s)", path, st.Mode().Type())
+		kind := "a device, pipe or socket"
+		if st.Mode()&fs.ModeNamedPipe != 0 {
+			kind = "a named pipe (FIFO)"
+		}
+		return nil, Source{Path: path}, fmt.Errorf("file %q is not a regular file: it is %s", path, kind)
 	}
 	if st.Size() > limit {
 		return nil, Source{Path: path}, fmt.Errorf("file %q has %d bytes, more than the limit of %d", path, st.Size(), limit)

@@ -8,11 +8,13 @@
  *   2. <calls> li_infer calls on one loaded model, valid and invalid mixed.
  *
  * Everything the library returns is freed; at exit nothing of ours may be
- * lost. It prints its own RSS before and after each phase too.
+ * lost. It prints its RSS after each phase, and with RSS_LIMIT_KB set fails
+ * when the calls phase grows it by more (native runs).
  *
  *   memcheck <repo root> <cycles> <calls>
  */
 #define _POSIX_C_SOURCE 200809L
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,13 @@ static void on_log(li_log_level level, const char *msg, void *user) {
   (void)msg;
   (void)user;
   log_lines++;
+}
+
+/* Bytes of the C heap in use (glibc): every C allocation of the library and
+ * libtorch, none of the Go heap. */
+static long heap_kb(void) {
+  struct mallinfo2 mi = mallinfo2();
+  return (long)(mi.uordblks / 1024);
 }
 
 static long rss_kb(void) {
@@ -109,8 +118,12 @@ int main(int argc, char **argv) {
   snprintf(other, sizeof other, "%s/testdata/models/text_category", argv[1]);
   li_set_log_callback(on_log, NULL, LI_LOG_DEBUG);
   char *err = NULL;
-  long rss0 = rss_kb();
+  long rss0 = rss_kb(), rss_half = -1, heap_half = -1;
   for (long c = 0; c < cycles; c++) {
+    if (c == cycles / 2) {
+      rss_half = rss_kb();
+      heap_half = heap_kb();
+    }
     li_model *m = NULL;
     const char *dir = c % 2 ? other : tab;
     if (li_load(dir, NULL, &m, &err) != LI_OK) {
@@ -126,17 +139,53 @@ int main(int argc, char **argv) {
     li_close(m);
     call(m, REQ, NULL, 0, LI_STAGE_ALL, 0, 0); /* a closed handle */
   }
-  long rss1 = rss_kb();
+  long rss1 = rss_kb(), heap1 = heap_kb();
   li_model *m = NULL;
   if (li_load(tab, NULL, &m, &err) != LI_OK) {
     fprintf(stderr, "memcheck: li_load: %s\n", err);
     return 1;
   }
-  for (long i = 0; i < calls; i++) exercise(m, i);
+  long rss_mid = -1, heap_mid = -1;
+  for (long i = 0; i < calls; i++) {
+    if (i == calls / 10) { /* after a warm-up tenth */
+      rss_mid = rss_kb();
+      heap_mid = heap_kb();
+    }
+    exercise(m, i);
+  }
+  long rss_end = rss_kb(), heap_end = heap_kb();
   li_close(m);
   li_set_log_callback(NULL, NULL, LI_LOG_DEBUG);
   long rss2 = rss_kb();
-  printf("memcheck: %ld load/infer/close cycles, %ld calls, %ld log lines, %ld failures; RSS %ld -> %ld -> %ld kB\n",
-         cycles, calls, log_lines, failures, rss0, rss1, rss2);
+  printf("memcheck: %ld load/infer/close cycles, %ld calls, %ld log lines, %ld failures; RSS %ld -> %ld -> %ld kB "
+         "(cycles: %ld -> %ld kB, calls: %ld -> %ld kB); C heap in use: cycles %ld -> %ld kB, calls %ld -> %ld kB\n",
+         cycles, calls, log_lines, failures, rss0, rss1, rss2, rss_half, rss1, rss_mid, rss_end, heap_half, heap1,
+         heap_mid, heap_end);
+  /* With RSS_LIMIT_KB set (native runs; valgrind's RSS means nothing), the
+   * calls phase may not grow the resident set by more than that. */
+  const char *lim = getenv("RSS_LIMIT_KB");
+  if (lim && cycles >= 10 && rss1 - rss_half > atol(lim)) {
+    fprintf(stderr, "memcheck: RSS grew %ld kB over the last %ld load/close cycles (limit %s kB)\n", rss1 - rss_half,
+            cycles - cycles / 2, lim);
+    failures++;
+  }
+  /* With HEAP_LIMIT_KB set: the C heap in use may not grow by more over
+   * the second half of the cycles or the last 90% of the calls: a leak of C
+   * memory (results, messages, lt_* values, tensors) shows here first. */
+  const char *hlim = getenv("HEAP_LIMIT_KB");
+  if (hlim && cycles >= 10 && heap1 - heap_half > atol(hlim)) {
+    fprintf(stderr, "memcheck: C heap grew %ld kB over the last %ld cycles (limit %s kB)\n", heap1 - heap_half,
+            cycles - cycles / 2, hlim);
+    failures++;
+  }
+  if (hlim && calls >= 1000 && heap_end - heap_mid > atol(hlim)) {
+    fprintf(stderr, "memcheck: C heap grew %ld kB over %ld calls (limit %s kB)\n", heap_end - heap_mid,
+            calls - calls / 10, hlim);
+    failures++;
+  }
+  if (lim && calls >= 1000 && rss_end - rss_mid > atol(lim)) {
+    fprintf(stderr, "memcheck: RSS grew %ld kB over %ld calls (limit %s kB)\n", rss_end - rss_mid, calls - calls / 10, lim);
+    failures++;
+  }
   return failures != 0;
 }

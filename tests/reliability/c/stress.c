@@ -26,7 +26,9 @@
 typedef struct {
   const char *json; /* NULL: no JSON */
   int stage, form, tensor_outputs;
-  int tensor; /* 0 none, 1 Age float64 [2], 2 Age with a wrong nbytes, 3 Age int64 [2] with a negative dim */
+  int tensor; /* 0 none, 1 Age float64 [2], 2 Age with a wrong nbytes, 3 Age int64 [2] with a negative dim,
+                 4 Age float32 [2, 2^61+1] in 8 bytes (a byte count that wraps int64: it poisoned the library
+                 before tensor.Validate checked it) */
 } request;
 
 #define ROW2 "\"city\": [\"Paris\", \"Reykjavik\"], \"member\": [true, null], \"cell\": [617703466028236799, 622236723497533439]"
@@ -54,6 +56,7 @@ static const request REQS[] = {
     {"{\"Age\": [34], \"city\": [\"Paris\"], \"member\": [true], \"cell\": [617703466028236799]}", 9, 1, 0, 0},
     {"{\"Age\": [34], \"city\": [\"Paris\"], \"member\": [true], \"cell\": [\"not an h3 id\"]}", 0, 1, 0, 0},
     {"{\"x\": {\"dtype\": \"float32\", \"shape\": [2], \"data\": [1]}}", 2, 1, 0, 0},
+    {"{" ROW2 "}", 0, 1, 0, 4},
 };
 #define NREQ (sizeof REQS / sizeof REQS[0])
 
@@ -65,6 +68,7 @@ static atomic_long g_mismatch, g_calls;
 static const double AGES[2] = {34, 51.5};
 static const int64_t AGE_SHAPE[1] = {2};
 static const int64_t BAD_SHAPE[1] = {-2};
+static const int64_t WRAP_SHAPE[2] = {2, ((int64_t)1 << 61) + 1};
 
 /* Runs request i; returns the status and a malloc'd answer (JSON, then the
  * tensors' bytes in hex, or the error message). */
@@ -77,6 +81,7 @@ static li_status run(li_model *m, size_t i, char **answer) {
   li_tensor t = {"Age", LI_DTYPE_FLOAT64, 1, AGE_SHAPE, AGES, sizeof AGES, 0};
   if (r->tensor == 2) t.nbytes = 12;
   if (r->tensor == 3) { t.dtype = LI_DTYPE_INT64; t.shape = BAD_SHAPE; }
+  if (r->tensor == 4) { t.dtype = LI_DTYPE_FLOAT32; t.ndim = 2; t.shape = WRAP_SHAPE; t.nbytes = 8; }
   li_result *res = NULL;
   char *err = NULL;
   li_status st = li_infer(m, r->json, r->json ? strlen(r->json) : 0, r->tensor ? &t : NULL, r->tensor ? 1 : 0,
