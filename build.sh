@@ -54,7 +54,7 @@ find_torch() {
       abi=$(grep -o '_GLIBCXX_USE_CXX11_ABI=[01]' "$cfg" | head -n1 | cut -d= -f2 || true)
     fi
     if [ -z "$abi" ]; then
-      if nm -DC "$TORCH_LIBDIR/libc10.so" 2>/dev/null | grep -q '__cxx11::basic_string'; then abi=1; else abi=0; fi
+      if nm -DC "$TORCH_LIBDIR/libc10.so" 2>/dev/null | grep '__cxx11::basic_string' >/dev/null; then abi=1; else abi=0; fi
     fi
     TORCH_CXXFLAGS="$TORCH_CXXFLAGS -D_GLIBCXX_USE_CXX11_ABI=$abi"
   else
