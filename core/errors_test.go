@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
 func requireCode(t *testing.T, err error, code status.Code, contains ...string) {

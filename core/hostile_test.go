@@ -28,10 +28,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
 var tabularFiles = []string{"inference_preprocessor.pt", "inference_predictor-cpu.pt", "inference_postprocessor.pt",

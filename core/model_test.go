@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
 var (

@@ -8,9 +8,13 @@
 #     runtime then describes its heap and goroutine stacks to valgrind), no
 #     leak check; passes when valgrind reports no error - invalid read or
 #     write, use of uninitialised memory, bad free - after the documented
-#     suppressions for the Go runtime and libtorch (valgrind.supp). Its leak
-#     check cannot be used: valgrind's leak checker aborts on the Go heap's
-#     reused blocks ("Block ... overlaps with block") after long runs.
+#     suppressions for the Go runtime and libtorch (valgrind.supp), except
+#     invalid accesses inside goroutine stacks, which vgcheck.py tells apart
+#     by the block valgrind names (allocated by runtime.stackalloc: the Go
+#     annotations lag behind stack copies; such an access cannot touch C
+#     memory). Its leak check cannot be used: valgrind's leak checker aborts
+#     on the Go heap's reused blocks ("Block ... overlaps with block") after
+#     long runs.
 #  2. leaks: the normal library, leak check only (--undef-value-errors=no);
 #     passes when no block is definitely or indirectly lost. (Its access
 #     reports are the Go runtime's goroutine stacks, which valgrind cannot
@@ -48,11 +52,12 @@ failed=0
 
 echo "memcheck.sh: 1/2 accesses: $CYCLES load/infer/close cycles, $CALLS calls (log: $V/errors.log)"
 set +e
-valgrind "${COMMON[@]}" --leak-check=no --error-exitcode=99 "$V/memcheck-tagged" "$ROOT" "$CYCLES" "$CALLS" > "$V/errors.log" 2>&1
+valgrind "${COMMON[@]}" --leak-check=no "$V/memcheck-tagged" "$ROOT" "$CYCLES" "$CALLS" > "$V/errors.log" 2>&1
 rc=$?
 set -e
-grep -E '^memcheck:|ERROR SUMMARY' "$V/errors.log" || true
-[ $rc -eq 0 ] || { echo "memcheck.sh: accesses FAILED (exit $rc): see $V/errors.log" >&2; failed=1; }
+grep -E '^memcheck:' "$V/errors.log" || true
+python3 tests/reliability/vgcheck.py "$V/errors.log" || rc=1
+[ $rc -eq 0 ] || { echo "memcheck.sh: accesses FAILED: see $V/errors.log" >&2; failed=1; }
 
 echo "memcheck.sh: 2/2 leaks: $CYCLES load/infer/close cycles, $CALLS calls (log: $V/leaks.log)"
 set +e
