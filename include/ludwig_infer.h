@@ -110,21 +110,6 @@ typedef enum li_form {
   LI_FORM_FULL = 2
 } li_form;
 
-/**
- * What an li_infer call runs.
- *
- *  LI_STAGE_ALL          table values in, three stages, output form out
- *  LI_STAGE_PREPROCESS   table values in, preprocessor only; out: one tensor
- *                        per input feature name
- *  LI_STAGE_PREDICT      preprocessed tensors in (named by input feature);
- *                        out: "<feature>::<key>" tensors
- *  LI_STAGE_POSTPROCESS  "<feature>::<key>" tensors in; out: the output form
- *
- * Tensors cross between stages either as li_tensor buffers or in the request
- * JSON as {"<name>": {"dtype": "float32", "shape": [2, 3], "data": [...]}}
- * (data flattened in row-major order), the same encoding the JSON responses of
- * the first two stages use.
- */
 /*
  * Response JSON, by stage and form (values keep the order the modules give):
  *
@@ -145,6 +130,21 @@ typedef enum li_form {
  *    (dtype names: float32 float64 int32 int64 uint8 bool int8 int16).
  *
  * JSON never contains NaN or Infinity: they are written as null.
+ */
+/**
+ * What an li_infer call runs.
+ *
+ *  LI_STAGE_ALL          table values in, three stages, output form out
+ *  LI_STAGE_PREPROCESS   table values in, preprocessor only; out: one tensor
+ *                        per input feature name
+ *  LI_STAGE_PREDICT      preprocessed tensors in (named by input feature);
+ *                        out: "<feature>::<key>" tensors
+ *  LI_STAGE_POSTPROCESS  "<feature>::<key>" tensors in; out: the output form
+ *
+ * Tensors cross between stages either as li_tensor buffers or in the request
+ * JSON as {"<name>": {"dtype": "float32", "shape": [2, 3], "data": [...]}}
+ * (data flattened in row-major order), the same encoding the JSON responses of
+ * the first two stages use.
  */
 typedef enum li_stage {
   LI_STAGE_ALL = 0,
