@@ -48,6 +48,7 @@ if [ -z "$PY_BASE" ]; then
 fi
 stamp=$( (cat "$HERE/requirements.txt" "$HERE/constraints.txt"; "$PY_BASE" --version) | sha256sum | cut -c1-16)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.li-stamp" 2>/dev/null)" != "$stamp" ]; then
+  mkdir -p "$(dirname "$VENV")"
   avail=$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print int($4/1024/1024)}')
   if [ "$avail" -lt 12 ]; then
     log "only ${avail} GiB free where the venv goes; it needs about 7 GiB (plus pip's cache)"; exit 2
