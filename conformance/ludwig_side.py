@@ -215,10 +215,14 @@ def write_tensors(case, df, config, out_dir, rname):
 def derived_full(ts_cols, config, metadata):
     """The columns LudwigModel.predict adds, computed from the TorchScript outputs (contract
     section 5): binary <f>_probabilities_<False label>/<True label>, <f>_probability;
-    category <f>_probability, <f>_probabilities_<label> for every idx2str label."""
+    category <f>_probability, <f>_probabilities_<label> for every idx2str label; text
+    <f>_response, the predicted tokens joined by spaces."""
     out = {}
     for f in config["output_features"]:
         name, t = f["name"], f["type"]
+        if t == "text" and f"{name}_predictions" in ts_cols:
+            out[f"{name}_response"] = [None if r is None else " ".join(r) for r in ts_cols[f"{name}_predictions"]]
+            continue
         probs = ts_cols.get(f"{name}_probabilities")
         if probs is None or t not in ("binary", "category"):
             continue

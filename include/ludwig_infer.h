@@ -119,7 +119,8 @@ typedef enum li_form {
  *    full      columns + per binary output "<f>_probabilities_<False label>",
  *              "<f>_probabilities_<True label>", "<f>_probability"; per
  *              category output "<f>_probability" and "<f>_probabilities_<l>"
- *              for every label l of idx2str (<UNK> included).
+ *              for every label l of idx2str (<UNK> included); per text
+ *              output "<f>_response", each row's tokens joined by spaces.
  *    where V is a tensor as nested arrays of its shape ([B] -> [..],
  *    [B,C] -> [[..],..]), bool tensors as true/false; a List[str] as an array
  *    of strings; a List[List[str]] as an array of arrays of strings; a

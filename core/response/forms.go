@@ -197,10 +197,12 @@ func AppendValue(b []byte, v any) []byte {
 	return append(b, "null"...)
 }
 
-// withDerived adds, after each binary and category output's entries, the
-// columns LudwigModel.predict adds: "probabilities_<label>" for every label
-// and "probability" (the highest probability), from the postprocessor's
-// probabilities [B, C].
+// withDerived adds, after each output's entries, the columns
+// LudwigModel.predict adds (contract section 5): for binary and category
+// outputs "probabilities_<label>" for every label and "probability" (the
+// highest probability), from the postprocessor's probabilities [B, C]; for
+// text outputs "response", each row's predicted tokens joined by single
+// spaces (TextOutputFeature.postprocess_predictions, tokens not stripped).
 func (e *Encoder) withDerived(entries []Entry) []Entry {
 	out := make([]Entry, 0, len(entries)+8)
 	for i := 0; i < len(entries); {
@@ -210,10 +212,17 @@ func (e *Encoder) withDerived(entries []Entry) []Entry {
 		}
 		out = append(out, entries[i:j]...)
 		f := e.output(entries[i].Feature)
-		if f != nil && (f.Type == "binary" || f.Type == "category") {
+		switch {
+		case f != nil && (f.Type == "binary" || f.Type == "category"):
 			for _, en := range entries[i:j] {
 				if t, ok := en.Value.(tensor.Tensor); ok && en.Key == "probabilities" && len(t.Shape) == 2 {
 					out = append(out, derived(en.Feature, t, f.Labels)...)
+				}
+			}
+		case f != nil && f.Type == "text":
+			for _, en := range entries[i:j] {
+				if tokens, ok := en.Value.([][]string); ok && en.Key == "predictions" {
+					out = append(out, Entry{Feature: en.Feature, Key: "response", Value: responses(tokens)})
 				}
 			}
 		}
@@ -253,4 +262,14 @@ func derived(feature string, p tensor.Tensor, labels []string) []Entry {
 		best[r] = float32(m)
 	}
 	return append(out, Entry{Feature: feature, Key: "probability", Value: tensor.FromFloat32(best, int64(rows))})
+}
+
+// responses joins each row's tokens with single spaces: Ludwig's
+// "<f>_response" column of a text output.
+func responses(tokens [][]string) []string {
+	out := make([]string, len(tokens))
+	for r, row := range tokens {
+		out[r] = strings.Join(row, " ")
+	}
+	return out
 }

@@ -89,3 +89,22 @@ func TestProbabilityOfNaNRowIsNaN(t *testing.T) {
 	assert.Equal(t, "c::probability", named[4].Name)
 	assert.True(t, math.IsNaN(named[4].Float64At(0)))
 }
+
+func TestTextResponse(t *testing.T) {
+	entries := []Entry{
+		{Feature: "t", Key: "predictions", Value: [][]string{{"good", "day", "<EOS>", "<PAD>"}, {"<UNK>", "x", "", "y"}}},
+		{Feature: "t", Key: "probability", Value: tensor.FromFloat32([]float32{-0.5, -1}, 2)},
+		{Feature: "q", Key: "predictions", Value: [][]string{{"a", "b"}, {"c"}}},
+	}
+	// "t" is text: full adds t_response; "q" is a sequence: Ludwig adds nothing.
+	e := Encoder{Outputs: []export.Feature{{Name: "t", Type: "text"}, {Name: "q", Type: "sequence"}}}
+	js, _ := e.Encode(entries, Full, false)
+	assert.Equal(t, `{"t_predictions":[["good","day","<EOS>","<PAD>"],["<UNK>","x","","y"]],"t_probability":[-0.5,-1],`+
+		`"t_response":["good day <EOS> <PAD>","<UNK> x  y"],"q_predictions":[["a","b"],["c"]]}`, string(js))
+	js, _ = e.Encode(entries, Columns, false)
+	assert.NotContains(t, string(js), "t_response")
+	js, err := e.EncodeRecords(entries, Full)
+	require.NoError(t, err)
+	assert.Equal(t, `[{"t_predictions":["good","day","<EOS>","<PAD>"],"t_probability":-0.5,"t_response":"good day <EOS> <PAD>","q_predictions":["a","b"]},`+
+		`{"t_predictions":["<UNK>","x","","y"],"t_probability":-1,"t_response":"<UNK> x  y","q_predictions":["c"]}]`, string(js))
+}

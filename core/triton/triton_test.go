@@ -35,6 +35,7 @@ var exportCases = []struct {
 	{"date_input", "date_input", false},
 	{"timeseries_input", "timeseries_input", false},
 	{"sequence_output", "sequence_output", false},
+	{"text_output", "text_output", false},
 	{"multi_output", "multi_output", false},
 	{"tabular_module_bare", "tabular", true},
 	{"tabular_carton", "tabular", true},

@@ -66,6 +66,9 @@ def full_columns(config, metadata, post) -> Dict[str, List[float]]:
             cols[f"{name}_probability"] = [json_float(x) for x in probs.max(dim=-1).values]
             for i, label in enumerate(meta["idx2str"]):
                 cols[f"{name}_probabilities_{label}"] = [json_float(x) for x in probs[:, i]]
+        elif t == "text":
+            # TextOutputFeature.postprocess_predictions: the tokens joined by spaces.
+            cols[f"{name}_response"] = [" ".join(row) for row in post[f"{name}::predictions"]]
     return cols
 
 

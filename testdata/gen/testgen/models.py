@@ -358,6 +358,27 @@ def sequence_output() -> ModelSpec:
     )
 
 
+def text_output() -> ModelSpec:
+    answers = ["great thanks", "sorry about that", "we will fix it", "glad you like it", "thanks",
+               "call us", "sorry", "glad to help you", "we are on it", "thank you so much", "ok"]
+    train = {"question": REVIEWS, "answer": answers}
+    cases = [
+        ("batch1", {"question": ["Great product!"]}),
+        ("batch4_null_empty_unknown_non_ascii", {"question": [None, "", "xyzzy plugh", "CAFÉ crème"]}),
+    ]
+    return ModelSpec(
+        name="text_output",
+        description="text `question` (space tokenizer) -> text `answer` (the full form adds "
+        "`answer_response`, the predicted tokens joined by spaces)",
+        inputs=[{"name": "question", "type": "text", "preprocessing": {"max_sequence_length": 8}}],
+        outputs=[{"name": "answer", "type": "text"}],
+        train=train,
+        cases=cases,
+        seed=93,
+        weight_scale=2.5,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # 9. multi output
 
@@ -506,7 +527,7 @@ def date2() -> ModelSpec:
 
 
 MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, set_bag_vector, date_input,
-          timeseries_input, sequence_output, multi_output, image_input, audio_input, date2]
+          timeseries_input, sequence_output, text_output, multi_output, image_input, audio_input, date2]
 
 # Models for the native stages (core/native).
 from testgen.models_native import NATIVE_MODELS  # noqa: E402

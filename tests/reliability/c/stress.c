@@ -140,7 +140,7 @@ static void *worker(void *p) {
 
 /* Every export under testdata/models that loads with default options. */
 static const char *MODELS[] = {"tabular", "binary_plain", "binary_yesno", "date_input", "multi_output", "regression",
-                               "sequence_output", "set_bag_vector", "text_category", "timeseries_input",
+                               "sequence_output", "text_output", "set_bag_vector", "text_category", "timeseries_input",
                                "tabular_underscore", "model_only"};
 #define NMODELS (sizeof MODELS / sizeof MODELS[0])
 static const char *g_root;
