@@ -45,7 +45,7 @@ const (
 
 var (
 	registryMu sync.Mutex
-	registry   = map[uintptr]*core.Model{}
+	registry           = map[uintptr]*core.Model{}
 	nextID     uintptr = 0x1000 // ids are never reused, and never look like small ints
 
 	poisoned atomic.Pointer[string]

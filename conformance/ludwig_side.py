@@ -282,7 +282,14 @@ def run_case(case, case_dir, stamp, vers):
         slices = {"batch": test, "row1": test.iloc[:1].reset_index(drop=True)}
         for rname, df in slices.items():
             stage = f"inference_module ({rname})"
-            ts_df, _ = module.predict(df)
+            ts_in = df
+            if case.get("sanitize_for_torchscript"):
+                # InferenceModule.predict looks the config's (sanitised) columns up as they
+                # are; LudwigModel.predict sanitises the frame first. Give the TorchScript
+                # path the frame the Python path would see; ludwig-infer gets the user's.
+                from ludwig.utils.data_utils import sanitize_column_names
+                ts_in = sanitize_column_names(df)
+            ts_df, _ = module.predict(ts_in)
             ts_cols = frame_columns(ts_df)
             # The Python path is only a second opinion: when it fails, the TorchScript path
             # is still checked (and the failure is reported as a note).

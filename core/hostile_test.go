@@ -226,21 +226,24 @@ func TestHostileStages(t *testing.T) {
 	}
 }
 
+// editJSON rewrites a JSON object file of an export through f.
+func editJSON(t *testing.T, dir, file string, f func(map[string]any)) {
+	p := filepath.Join(dir, file)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	f(m)
+	b, err = json.Marshal(m)
+	require.NoError(t, err)
+	write(t, p, b)
+}
+
 // TestHostileMetadata: JSON files that contradict the modules. The modules
 // win, and model info says so in its warnings.
 func TestHostileMetadata(t *testing.T) {
 	req := []byte(`{"Age": [34], "city": ["Paris"], "member": [true], "cell": [617703466028236799]}`)
-	edit := func(t *testing.T, dir, file string, f func(map[string]any)) {
-		p := filepath.Join(dir, file)
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(b, &m))
-		f(m)
-		b, err = json.Marshal(m)
-		require.NoError(t, err)
-		write(t, p, b)
-	}
+	edit := editJSON
 	t.Run("more labels than probabilities", func(t *testing.T) {
 		dir := hostileExport(t)
 		edit(t, dir, "training_set_metadata.json", func(m map[string]any) {

@@ -553,6 +553,10 @@ func (m *Model) tableInput(mod *torch.Module, req Request) (*torch.Value, error)
 
 // featurizeRequest converts a table request into one input per input
 // feature, in schema order.
+//
+// A feature's input is found by its name, then by its column, then by a
+// tensor name or JSON key whose Ludwig-sanitised spelling is its column
+// (sanitizedInput).
 func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 	if m.schema == nil {
 		return nil, status.Errorf(status.InvalidArgument, "this export has no %s, so table requests cannot be mapped to features: use the predict stage with tensors", export.HyperparametersFile)
@@ -580,6 +584,15 @@ func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 		if table != nil {
 			if col = table.Get(f.Name); col == nil && f.Column != f.Name {
 				col = table.Get(f.Column)
+			}
+		}
+		if col == nil && ts == nil {
+			// A key as the user's data spells it, which Ludwig sanitised into the
+			// config's column ("Size (m2)" for "Size _m2_"): LudwigModel.predict
+			// accepts it, so do we.
+			var err error
+			if ts, col, err = sanitizedInput(f.Column, byName, table); err != nil {
+				return nil, err
 			}
 		}
 		var in featurize.Input
@@ -646,3 +659,34 @@ func putInput(in *torch.Value, name string, x featurize.Input) error {
 
 // String describes the model for logs.
 func (m *Model) String() string { return fmt.Sprintf("ludwig-infer model %s", m.files.Dir) }
+
+// sanitizedInput finds the tensors or the JSON column whose name Ludwig
+// would sanitise into column (request.Sanitize); more than one is an error.
+func sanitizedInput(column string, tensors map[string][]tensor.Tensor, table *request.Table) ([]tensor.Tensor, *request.Column, error) {
+	var ts []tensor.Tensor
+	tsName := ""
+	for name, t := range tensors {
+		if request.Sanitize(name) != column {
+			continue
+		}
+		if ts != nil {
+			a, b := tsName, name
+			if a > b {
+				a, b = b, a
+			}
+			return nil, nil, status.Errorf(status.Input, "tensors %q and %q both stand for column %q", a, b, column)
+		}
+		ts, tsName = t, name
+	}
+	var col *request.Column
+	if table != nil {
+		var err error
+		if col, err = table.GetSanitized(column); err != nil {
+			return nil, nil, err
+		}
+	}
+	if ts != nil && col != nil {
+		return nil, nil, status.Errorf(status.Input, "column %q is given both as tensor %q and as JSON key %q", column, tsName, col.Key)
+	}
+	return ts, col, nil
+}

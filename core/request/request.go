@@ -76,6 +76,45 @@ func (t *Table) Get(key string) *Column {
 	return nil
 }
 
+// Sanitize is Ludwig's get_sanitized_feature_name: each of ( ) { } . : " '
+// [ ] becomes "_". Ludwig writes sanitised names into the exported config's
+// "column", and LudwigModel.predict sanitises a DataFrame's columns before
+// matching them.
+func Sanitize(name string) string {
+	b := []byte(nil)
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '(', ')', '{', '}', '.', ':', '"', '\'', '[', ']':
+			if b == nil {
+				b = []byte(name)
+			}
+			b[i] = '_'
+		}
+	}
+	if b == nil {
+		return name
+	}
+	return string(b)
+}
+
+// GetSanitized returns the column whose Sanitize(key) is key, as
+// LudwigModel.predict matches a DataFrame's columns; nil when none does. Two
+// columns that sanitise to key are an error naming both.
+func (t *Table) GetSanitized(key string) (*Column, error) {
+	var found *Column
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if Sanitize(c.Key) != key {
+			continue
+		}
+		if found != nil {
+			return nil, inputErr("columns %q and %q both stand for %q (Ludwig replaces ( ) { } . : \" ' [ ] in column names with _)", found.Key, c.Key, key)
+		}
+		found = c
+	}
+	return found, nil
+}
+
 // Limits that keep a hostile request from allocating without bound (core
 // re-exports them in core/limits.go, where they are documented for users).
 // A request past one fails with an LI_ERR_INPUT naming the limit, before

@@ -60,3 +60,20 @@ func TestAppendJSONRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, in, string(c.AppendJSON(nil)))
 }
+
+func TestSanitize(t *testing.T) {
+	assert.Equal(t, "Size _m2_", Sanitize("Size (m2)"))
+	assert.Equal(t, "a_b_c_d_e_f_g_h_i_j_k", Sanitize(`a(b)c{d}e.f:g"h'i[j]k`))
+	plain := "no-change é/\\ ;"
+	assert.Equal(t, plain, Sanitize(plain))
+	tbl := &Table{Columns: []Column{{Key: "x.y"}, {Key: "x_y"}, {Key: "z"}}}
+	c, err := tbl.GetSanitized("x_y") // "x_y" itself also sanitises to "x_y"
+	assert.Nil(t, c)
+	assert.EqualError(t, err, `invalid request: columns "x.y" and "x_y" both stand for "x_y" (Ludwig replaces ( ) { } . : " ' [ ] in column names with _)`)
+	c, err = tbl.GetSanitized("z")
+	require.NoError(t, err)
+	assert.Equal(t, "z", c.Key)
+	c, err = tbl.GetSanitized("w")
+	assert.NoError(t, err)
+	assert.Nil(t, c)
+}
