@@ -35,10 +35,11 @@ func TestImagePaths(t *testing.T) {
 	require.NoError(t, err)
 	m := load(t, "image_input")
 	files := map[string][]string{
-		"batch1_png":                {"rgb.png"},
-		"batch3_bmp_gif_tiff_sizes": {"rgb.bmp", "anim.gif", "rgb.tif"},
-		"batch2_gray_png_tiff":      {"gray.png", "gray.tif"},
-		"batch2_palette_rgb":        {"palette.png", "rgb.png"},
+		"batch1_png":                   {"rgb.png"},
+		"batch3_bmp_gif_tiff_sizes":    {"rgb.bmp", "anim.gif", "rgb.tif"},
+		"batch2_gray_png_tiff":         {"gray.png", "gray.tif"},
+		"batch2_palette_rgb":           {"palette.png", "rgb.png"},
+		"batch3_npy_uint8_float32_png": {"rgb.npy", "rgb_f32.npy", "rgb.png"},
 	}
 	for _, c := range g.Cases {
 		names := files[c.Name]

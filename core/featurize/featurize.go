@@ -60,7 +60,7 @@ func Forms(featureType string) []string {
 	case "h3":
 		return []string{"integer", "tensor int64 [B]"}
 	case "image":
-		return []string{"file path (PNG, JPEG, GIF, BMP, TIFF)", "data: URI", "base64", "tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
+		return []string{"file path (PNG, JPEG, GIF, BMP, TIFF, NumPy .npy)", "data: URI", "base64", "tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
 	case "audio":
 		return []string{"WAV file path", "data: URI", "base64", "list of tensors [channels,samples] with sample_rate"}
 	}

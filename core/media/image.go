@@ -24,7 +24,9 @@ const MaxPixels = 1 << 28
 
 // DecodeImage decodes PNG, JPEG, GIF (first frame), BMP or TIFF bytes to a
 // uint8 [C,H,W] tensor, keeping the channels the file has, as
-// torchvision.io.read_image(mode=UNCHANGED) does for Ludwig:
+// torchvision.io.read_image(mode=UNCHANGED) does for Ludwig; a NumPy .npy
+// file becomes a tensor of its own dtype and shape (DecodeNpy), as Ludwig's
+// read_image_as_numpy gives it:
 //
 //   - PNG: gray 1, gray+alpha 2, RGB 3, RGBA 4; palette 3 (4 with a tRNS
 //     chunk); 16-bit samples keep their high byte.
@@ -74,10 +76,16 @@ func DecodeImage(b []byte) (tensor.Tensor, error) {
 		if err = checkSize(func() (image.Config, error) { return tiff.DecodeConfig(bytes.NewReader(b)) }); err == nil {
 			img, err = tiff.Decode(r)
 		}
+	case "NumPy .npy":
+		t, err := DecodeNpy(b)
+		if err != nil {
+			return tensor.Tensor{}, fmt.Errorf("cannot decode NumPy .npy image: %v", err)
+		}
+		return t, nil
 	case "":
-		return tensor.Tensor{}, fmt.Errorf("not an image this library decodes (PNG, JPEG, GIF, BMP or TIFF): unrecognised content starting with %q", head(b))
+		return tensor.Tensor{}, fmt.Errorf("not an image this library decodes (PNG, JPEG, GIF, BMP, TIFF or NumPy .npy): unrecognised content starting with %q", head(b))
 	default:
-		return tensor.Tensor{}, fmt.Errorf("%s is not an image format this library decodes (PNG, JPEG, GIF, BMP or TIFF)", format)
+		return tensor.Tensor{}, fmt.Errorf("%s is not an image format this library decodes (PNG, JPEG, GIF, BMP, TIFF or NumPy .npy)", format)
 	}
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("cannot decode %s image (corrupt or truncated?): %v", format, err)

@@ -41,6 +41,11 @@ def data_uri(rel: str, mime: str) -> str:
 
 def read_image(value: str) -> torch.Tensor:
     b = _bytes(value)
+    if b[:6] == b"\x93NUMPY":
+        # Ludwig's read_image_as_numpy: torch.from_numpy(np.load(...)). The runtime passes
+        # contiguous tensors in the machine's byte order (torch.from_numpy refuses big-endian).
+        a = np.load(io.BytesIO(b))
+        return torch.from_numpy(np.ascontiguousarray(a.astype(a.dtype.newbyteorder("="))))
     palette_png = b[:8] == b"\x89PNG\r\n\x1a\n" and b[25] == 3
     if (b[:8] == b"\x89PNG\r\n\x1a\n" and not palette_png) or b[:3] == b"\xff\xd8\xff":
         from torchvision.io import ImageReadMode, decode_image
@@ -144,6 +149,10 @@ def write_media():
     frames[0].save(path("anim.gif"), save_all=True, append_images=frames[1:], duration=100, loop=0)
     Image.fromarray(_pattern(11, 13, 11), "RGB").save(path("rgb.tif"))
     Image.fromarray(_pattern(9, 10, 12)[:, :, 2], "L").save(path("gray.tif"))
+    # NumPy arrays, which Ludwig's read_image_as_numpy loads as they are: uint8 [C,H,W], and
+    # float32 [C,H,W] in 0..255 stored Fortran-ordered and big-endian.
+    np.save(path("rgb.npy"), np.ascontiguousarray(_pattern(10, 14, 13).transpose(2, 0, 1)))
+    np.save(path("rgb_f32.npy"), np.asfortranarray(_pattern(9, 11, 14).transpose(2, 0, 1).astype(">f4")))
     # Error cases.
     with open(path("rgb.png"), "rb") as f:
         png = f.read()

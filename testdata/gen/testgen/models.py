@@ -423,7 +423,8 @@ def image_input() -> ModelSpec:
     from testgen.media import data_uri
 
     def uri(name):
-        mime = {"png": "image/png", "jpg": "image/jpeg", "bmp": "image/bmp", "gif": "image/gif", "tif": "image/tiff"}
+        mime = {"png": "image/png", "jpg": "image/jpeg", "bmp": "image/bmp", "gif": "image/gif", "tif": "image/tiff",
+                "npy": "application/octet-stream"}
         return data_uri("media/" + name, mime[name.rsplit(".", 1)[1]])
 
     train = {
@@ -436,6 +437,7 @@ def image_input() -> ModelSpec:
         ("batch3_bmp_gif_tiff_sizes", {"image_path": [uri("rgb.bmp"), uri("anim.gif"), uri("rgb.tif")]}),
         ("batch2_gray_png_tiff", {"image_path": [uri("gray.png"), uri("gray.tif")]}),
         ("batch2_palette_rgb", {"image_path": [uri("palette.png"), uri("rgb.png")]}),
+        ("batch3_npy_uint8_float32_png", {"image_path": [uri("rgb.npy"), uri("rgb_f32.npy"), uri("rgb.png")]}),
     ]
     return ModelSpec(
         name="image_input",
