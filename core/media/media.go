@@ -25,6 +25,7 @@ type Source struct {
 	Inline string
 }
 
+// String names the source: `file "<path>"`, "data URI" or "base64".
 func (s Source) String() string {
 	if s.Path != "" {
 		return fmt.Sprintf("file %q", s.Path)
