@@ -150,6 +150,8 @@ run_tests() {
   if [ -f bindings/rust/Cargo.toml ]; then
     log "Rust tests"
     (cd bindings/rust && cargo test --offline -q 2>/dev/null || cargo test -q) || failed+=("Rust tests")
+    log "Rust docs (cargo doc, warnings are errors)"
+    (cd bindings/rust && RUSTDOCFLAGS="-D warnings" cargo doc --offline --no-deps -q) || failed+=("Rust docs")
   fi
   if [ ${#failed[@]} -gt 0 ]; then
     die "FAILED: ${failed[*]}"
