@@ -7,7 +7,8 @@ a single row):
   columns   ludwig-infer's `columns` form == InferenceModule.predict's columns: same names in
             the same order, strings/bools exact, floats |a-b| <= 1e-5 + 1e-5*|b|.
   full      ludwig-infer's `full` form == its `columns` plus the columns derived from Ludwig's
-            TorchScript outputs (binary/category <f>_probabilities_<label>, <f>_probability),
+            TorchScript outputs (binary/category <f>_probabilities_<label>, <f>_probability;
+            text <f>_response),
             and == LudwigModel.predict's columns of the same names wherever Ludwig's two paths
             agree on that feature (contract section 9 lists where they do not).
 

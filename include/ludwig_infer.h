@@ -102,7 +102,8 @@ typedef enum li_dtype {
  *  LI_FORM_FULL      the LudwigModel.predict / `ludwig serve` column set: the
  *                    columns plus "<f>_probability" and
  *                    "<f>_probabilities_<label>" for binary and category
- *                    outputs, derived from the TorchScript outputs.
+ *                    outputs and "<f>_response" for text outputs, derived
+ *                    from the TorchScript outputs.
  */
 typedef enum li_form {
   LI_FORM_FEATURES = 0,

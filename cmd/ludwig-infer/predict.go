@@ -62,7 +62,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "", "input format: csv, json or jsonl (default: from the file's extension)")
 	output := fs.String("output", "", "output file: .jsonl/.json (JSON Lines) or .csv (default: JSON Lines on standard output)")
 	batchSize := fs.Int("batch-size", 1024, "rows per inference call")
-	form := fs.String("form", "columns", "output form: columns, full (adds <f>_probability and <f>_probabilities_<label>) or features")
+	form := fs.String("form", "columns", "output form: columns, full (adds <f>_probability, <f>_probabilities_<label>, and <f>_response for text outputs) or features")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads (default 1)")

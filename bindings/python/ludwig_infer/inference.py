@@ -336,7 +336,8 @@ class InferenceModule:
                 arrays when numpy is installed, lists otherwise).
             form: ``"columns"`` (``"<feature>_<key>"``, as Ludwig's predict),
                 ``"full"`` (adds LudwigModel.predict's ``<f>_probability`` and
-                ``<f>_probabilities_<label>``) or ``"features"`` (nested per
+                ``<f>_probabilities_<label>``, and ``<f>_response`` for text
+                outputs) or ``"features"`` (nested per
                 feature, as ``forward`` returns; flattened into columns for a
                 DataFrame).
             timeout: a deadline in milliseconds (DeadlineExceededError when it passes).

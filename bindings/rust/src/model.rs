@@ -31,7 +31,7 @@ pub enum Form {
     Columns = 1,
     /// The `LudwigModel.predict` / `ludwig serve` columns: the columns plus
     /// `"<f>_probability"` and `"<f>_probabilities_<label>"` for binary and
-    /// category outputs.
+    /// category outputs, and `"<f>_response"` for text outputs.
     Full = 2,
 }
 
