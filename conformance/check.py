@@ -193,10 +193,19 @@ def evaluate(name, cdir, args):
         ce, fe, nt = check_request(g, e)
         errs += [f"[{rname} columns] {x}" for x in ce] + [f"[{rname} full] {x}" for x in fe]
         notes += [f"[{rname}] {x}" for x in nt]
+        # Native (Go) pre/postprocessing against the export's TorchScript modules, exact.
+        if "native_vs_torchscript" not in g:
+            errs.append(f"[{rname} native vs TorchScript] not compared: "
+                        f"{got.get('torchscript_load_error', 'no comparison in got.json')}")
+        else:
+            errs += [f"[{rname} native vs TorchScript] {x}" for x in g["native_vs_torchscript"]]
     notes = list(dict.fromkeys(notes))
+    st_info = got.get("stages", {})
+    native = (f"native {len(st_info.get('native_inputs') or [])}/{len(case['inputs'])} in, "
+              f"{len(st_info.get('native_outputs') or [])}/{len(case['outputs'])} out")
     if errs:
         return "FAIL", what, errs[0][:110], [f"{name}:\n  " + "\n  ".join(errs[:12])], notes
-    return "PASS", what, f"{secs:.1f} s" + (f"; {len(notes)} note(s)" if notes else ""), [], notes
+    return "PASS", what, f"{secs:.1f} s; {native}" + (f"; {len(notes)} note(s)" if notes else ""), [], notes
 
 
 def main():

@@ -5,8 +5,15 @@ li_result_free, li_close. It imports no torch and no Ludwig, so the library runs
 in a service; numpy is used only to read the .npy tensor buffers of image/audio inputs.
 
 Usage: python li_runner.py --lib build/libludwiginfer.so CASE_DIR
-Writes CASE_DIR/got.json: {"load_error": ..., "requests": {r: {"columns": {...} | {"error": ...},
-                                                              "full": ...}}}
+Writes CASE_DIR/got.json: {"load_error": ..., "stages": model info's "stages",
+                           "requests": {r: {"columns": {...} | {"__error__": ...}, "full": ...,
+                                            "native_vs_torchscript": [differences]}}}
+
+With the default stages (auto) the library runs the pre- and postprocessing it recognises in
+Go (core/native). Each request is also run through a second load of the export with
+{"stages": "torchscript"}: the preprocess stage's tensors and the full form must be the same
+- integers, strings and booleans exactly, floats bit for bit or within 1 ulp (float32; libtorch's
+vectorised log1p/expm1 round differently) - or the difference is listed (a failure).
 """
 
 import argparse
@@ -20,6 +27,8 @@ import numpy as np
 LI_FORM_COLUMNS = 1
 LI_FORM_FULL = 2
 LI_STAGE_ALL = 0
+LI_STAGE_PREPROCESS = 1
+LI_FORM_FEATURES = 0
 
 DTYPES = {np.dtype("float32"): 1, np.dtype("float64"): 2, np.dtype("int32"): 3, np.dtype("int64"): 4,
           np.dtype("uint8"): 5, np.dtype("bool"): 6, np.dtype("int8"): 7, np.dtype("int16"): 8}
@@ -55,6 +64,8 @@ class Lib:
         lib.li_free.argtypes = [vp]
         lib.li_version.restype = ctypes.c_char_p
         lib.li_torch_version.restype = ctypes.c_char_p
+        lib.li_model_info.argtypes = [vp, pvp, pvp]
+        lib.li_model_info.restype = ctypes.c_int
 
     def _err(self, code, err):
         msg = ""
@@ -71,7 +82,17 @@ class Lib:
             raise RuntimeError(self._err(code, err))
         return model
 
-    def infer(self, model, request, tensors, form):
+    def info(self, model):
+        out, err = ctypes.c_void_p(), ctypes.c_void_p()
+        code = self.lib.li_model_info(model, ctypes.byref(out), ctypes.byref(err))
+        if code != 0:
+            raise RuntimeError(self._err(code, err))
+        try:
+            return json.loads(ctypes.string_at(out.value).decode("utf-8"))
+        finally:
+            self.lib.li_free(out)
+
+    def infer(self, model, request, tensors, form, stage=LI_STAGE_ALL):
         body = request.encode("utf-8")
         keep = []  # keeps buffers alive during the call
         arr = (Tensor * max(len(tensors), 1))()
@@ -81,7 +102,7 @@ class Lib:
             nm = name.encode()
             keep += [a, shape, nm]
             arr[i] = Tensor(nm, DTYPES[a.dtype], a.ndim, shape, a.ctypes.data_as(ctypes.c_void_p), a.nbytes, sr)
-        opts = InferOptions(ctypes.sizeof(InferOptions), LI_STAGE_ALL, form, 0, 0)
+        opts = InferOptions(ctypes.sizeof(InferOptions), stage, form, 0, 0)
         res, err = ctypes.c_void_p(), ctypes.c_void_p()
         code = self.lib.li_infer(model, body, len(body), arr, len(tensors), ctypes.byref(opts),
                                  ctypes.byref(res), ctypes.byref(err))
@@ -102,6 +123,55 @@ def extension_paths(names, site):
         if os.path.exists(p):
             out.append(p)
     return out
+
+
+def ulps32(a, b):
+    """The distance of two floats in float32 units in the last place."""
+    x, y = np.array([a, b], dtype=np.float32).view(np.int32).astype(np.int64)
+    x = x if x >= 0 else -(x & 0x7FFFFFFF)
+    y = y if y >= 0 else -(y & 0x7FFFFFFF)
+    return abs(int(x) - int(y))
+
+
+def same(a, b, path, out, limit=5):
+    """Appends to out where a (native) and b (TorchScript) differ beyond 1 float32 ulp."""
+    if len(out) >= limit:
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        if sorted(a) != sorted(b):
+            out.append(f"{path}: keys {sorted(a)} vs {sorted(b)}")
+            return
+        for k in a:
+            same(a[k], b[k], f"{path}.{k}" if path else k, out, limit)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            out.append(f"{path}: {len(a)} items vs {len(b)}")
+            return
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{path}[{i}]", out, limit)
+    elif isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool) or \
+            isinstance(b, float) and isinstance(a, (int, float)) and not isinstance(a, bool):
+        if a != b and ulps32(a, b) > 1:
+            out.append(f"{path}: native {a!r} vs TorchScript {b!r}")
+    elif a != b or type(a) is not type(b):
+        out.append(f"{path}: native {json.dumps(a)[:80]} vs TorchScript {json.dumps(b)[:80]}")
+
+
+def native_vs_torchscript(lib, auto, ts, request, tensors):
+    """Differences between the default (native where recognised) and TorchScript stages on
+    one request: the preprocess stage's tensors, then the full form."""
+    diffs = []
+    for what, stage, form in (("preprocess", LI_STAGE_PREPROCESS, LI_FORM_FEATURES), ("full", LI_STAGE_ALL, LI_FORM_FULL)):
+        got = []
+        for model in (auto, ts):
+            try:
+                got.append(json.loads(lib.infer(model, request, tensors, form, stage)))
+            except RuntimeError as e:
+                got.append({"__error__": "failed"})  # statuses and messages may differ (docs/native.md)
+        out = []
+        same(got[0], got[1], what, out)
+        diffs += out
+    return diffs
 
 
 def main():
@@ -126,6 +196,12 @@ def main():
         with open(out_path, "w") as fh:
             json.dump(got, fh, ensure_ascii=False)
         return
+    got["stages"] = lib.info(model).get("stages", {})
+    try:
+        ts_model = lib.load(os.path.join(args.case_dir, "export"), dict(opts, stages="torchscript"))
+    except RuntimeError as e:
+        ts_model = None
+        got["torchscript_load_error"] = str(e)
     req_dir = os.path.join(args.case_dir, "requests")
     for fn in sorted(os.listdir(req_dir)):
         if not fn.endswith(".json") or fn.endswith(".tensors.json"):
@@ -151,8 +227,12 @@ def main():
                 entry[form_name] = json.loads(lib.infer(model, request, tensors, form))
             except RuntimeError as e:
                 entry[form_name] = {"__error__": str(e)}
+        if ts_model is not None:
+            entry["native_vs_torchscript"] = native_vs_torchscript(lib, model, ts_model, request, tensors)
         got["requests"][rname] = entry
     lib.lib.li_close(model)
+    if ts_model is not None:
+        lib.lib.li_close(ts_model)
     with open(out_path, "w") as fh:
         json.dump(got, fh, ensure_ascii=False)
 
