@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
@@ -280,30 +281,68 @@ func (p *predictor) run() error {
 	p.start = time.Now()
 	opts := core.InferOptions{Stage: core.StageAll, Form: p.form}
 	schema := p.model.Schema()
+
+	// Three goroutines overlap the work: one reads and types batches, this
+	// one runs the model, one writes the rows. At most two batches wait
+	// between neighbours, so memory stays flat; rows keep the input's order,
+	// and the first error in that order is the one reported (rows before it
+	// are written, as by a sequential loop).
+	reads := make(chan readResult, 2)
+	stopReading := make(chan struct{})
+	go readBatches(rr, p.batchSize, reads, stopReading)
+	// On an early return the reader stops at its next batch (a read from the
+	// file closed below just fails); it is not waited for, so a slow
+	// standard input cannot hold the command after an error.
+	defer close(stopReading)
+	writes := make(chan writeJob, 2)
+	writeDone := make(chan error, 1)
+	var writeFailed atomic.Bool
+	go func() {
+		var err error
+		for w := range writes {
+			if err != nil {
+				continue // drain: the model loop stops at its next batch
+			}
+			if err = p.sink.write(w.js, w.rows, p.form); err != nil {
+				writeFailed.Store(true)
+				continue
+			}
+			p.rows += w.rows
+			p.bar(false)
+		}
+		writeDone <- err
+	}()
+
+	var runErr error
 	checked := false
-	for {
-		b, err := rr.next(p.batchSize)
-		if err == io.EOF {
+	for r := range reads {
+		if r.err != nil {
+			runErr = fmt.Errorf("%s: %v", p.dataset, r.err)
 			break
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %v", p.dataset, err)
-		}
 		if !checked {
-			if err := checkColumns(schema, rr.columns(), p.dataset); err != nil {
-				return err
+			if runErr = checkColumns(schema, rr.columns(), p.dataset); runErr != nil {
+				break
 			}
 			checked = true
 		}
-		res, err := p.model.Infer(context.Background(), core.Request{Table: b.table, BaseDir: baseDir}, opts)
+		if writeFailed.Load() {
+			break
+		}
+		res, err := p.model.Infer(context.Background(), core.Request{Table: r.b.table, BaseDir: baseDir}, opts)
 		if err != nil {
-			return p.explain(err, b, schema)
+			runErr = p.explain(err, r.b, schema)
+			break
 		}
-		if err := p.sink.write(res.JSON, b.table.Rows, p.form); err != nil {
-			return err
-		}
-		p.rows += b.table.Rows
-		p.bar(false)
+		writes <- writeJob{js: res.JSON, rows: r.b.table.Rows}
+	}
+	close(writes)
+	// A write error comes from a batch before any the model loop failed on.
+	if err := <-writeDone; err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
 	}
 	if !checked && p.rows == 0 {
 		// An empty dataset (a header and no rows) writes nothing.
@@ -315,6 +354,39 @@ func (p *predictor) run() error {
 	}
 	p.bar(true)
 	return nil
+}
+
+// readResult is one batch read by readBatches, or the error that ended
+// reading.
+type readResult struct {
+	b   *batch
+	err error
+}
+
+// writeJob is one batch's response for the writer.
+type writeJob struct {
+	js   []byte
+	rows int
+}
+
+// readBatches sends rr's batches to out until the end of the data, an error
+// (sent, then reading stops) or stop; it closes out.
+func readBatches(rr rowReader, size int, out chan<- readResult, stop <-chan struct{}) {
+	defer close(out)
+	for {
+		b, err := rr.next(size)
+		if err == io.EOF {
+			return
+		}
+		select {
+		case out <- readResult{b, err}:
+		case <-stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // checkColumns reports input features with no column in the dataset.
@@ -367,15 +439,16 @@ func (p *predictor) explain(err error, b *batch, schema *export.Schema) error {
 	return status.Errorf(status.CodeOf(err), "%s rows %d-%d: %s", p.dataset, b.first+1, last, msg)
 }
 
-// countingReader counts the bytes read, for file-size progress.
+// countingReader counts the bytes read, for file-size progress (read by
+// the writer goroutine while the reader goroutine counts).
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -405,7 +478,7 @@ func (p *predictor) bar(final bool) {
 	}
 	line := fmt.Sprintf("%s rows  %s rows/s", groupDigits(int64(p.rows)), groupDigits(int64(rate)))
 	if p.size > 0 {
-		done := p.counter.n
+		done := p.counter.n.Load()
 		frac := float64(done) / float64(p.size)
 		if frac > 1 {
 			frac = 1

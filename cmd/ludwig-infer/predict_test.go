@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,4 +282,58 @@ func TestBinary(t *testing.T) {
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(b))
 	assert.Contains(t, string(b), "plan_predictions")
+}
+
+// manyRows writes n rows shaped like testdata/data/tabular.csv (cycling
+// through its rows) and returns the file's path.
+func manyRows(t *testing.T, n int) string {
+	t.Helper()
+	src, err := os.ReadFile(testdata("data", "tabular.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(src)), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	for i := 0; i < n; i++ {
+		b.WriteString(lines[1+i%(len(lines)-1)] + "\n")
+	}
+	p := filepath.Join(t.TempDir(), "many.csv")
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o644))
+	return p
+}
+
+// TestPredictBatchesKeepOrder: reading, inference and writing overlap; the
+// rows still come out in the input's order, whatever the batch size.
+func TestPredictBatchesKeepOrder(t *testing.T) {
+	data := manyRows(t, 700)
+	code, whole, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", data, "--batch-size", "1000")
+	require.Equal(t, 0, code, errs)
+	require.Len(t, jsonLines(t, whole), 700)
+	for _, bs := range []string{"1", "3", "64"} {
+		code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", data, "--batch-size", bs)
+		require.Equal(t, 0, code, errs)
+		assert.Equal(t, whole, out, "batch size %s", bs)
+	}
+}
+
+// failingWriter accepts limit bytes, then fails every write.
+type failingWriter struct{ limit, n int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if w.n+len(b) > w.limit {
+		return 0, errors.New("disk full (test)")
+	}
+	w.n += len(b)
+	return len(b), nil
+}
+
+// TestPredictWriteError: a failing output stops the command with the
+// writer's error, not a hang or a later model error.
+func TestPredictWriteError(t *testing.T) {
+	data := manyRows(t, 2000)
+	var errb bytes.Buffer
+	w := &failingWriter{limit: 10000}
+	code := run([]string{"predict", "--model", testdata("models", "tabular"), "--dataset", data, "--batch-size", "16"}, w, &errb)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errb.String(), "writing the output: disk full (test)")
+	assert.LessOrEqual(t, w.n, 10000)
 }
