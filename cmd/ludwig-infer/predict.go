@@ -280,6 +280,11 @@ func (p *predictor) run() error {
 	}
 	p.start = time.Now()
 	opts := core.InferOptions{Stage: core.StageAll, Form: p.form}
+	if _, ok := p.sink.(*jsonlSink); ok && p.form != response.Features {
+		// The core writes one object per row (as `ludwig serve`'s /predict);
+		// the sink only splits them into lines.
+		opts.Records = true
+	}
 	schema := p.model.Schema()
 
 	// Three goroutines overlap the work: one reads and types batches, this
@@ -565,6 +570,9 @@ type jsonlSink struct {
 }
 
 func (s *jsonlSink) write(js []byte, rows int, form response.Form) error {
+	if form != response.Features {
+		return s.writeRecords(js, rows)
+	}
 	keys, data, err := transpose(js, rows, form)
 	if err != nil {
 		return err
@@ -608,6 +616,51 @@ func (s *jsonlSink) write(js []byte, rows int, form response.Form) error {
 }
 
 func (s *jsonlSink) flush() error { return nil }
+
+// writeRecords writes a records response ([{...}, {...}], the core's
+// EncodeRecords) as one line per object.
+func (s *jsonlSink) writeRecords(js []byte, rows int) error {
+	b := s.buf[:0]
+	depth, inString, escaped, start, n := 0, false, false, -1, 0
+	for i, c := range js {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth == 1 && c == '{' {
+				start = i
+			}
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 1 && c == '}' && start >= 0 {
+				b = append(append(b, js[start:i+1]...), '\n')
+				start = -1
+				n++
+			}
+		}
+	}
+	s.buf = b
+	if depth != 0 || inString {
+		return fmt.Errorf("reading the model's response: unterminated JSON")
+	}
+	if n != rows {
+		return fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("writing the output: %v", err)
+	}
+	return nil
+}
 
 type csvSink struct {
 	w      *csv.Writer

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
+	"github.com/ludwig-infer/ludwig-infer/core/response"
 	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
@@ -45,11 +46,17 @@ func jsonLines(t *testing.T, s string) []map[string]any {
 // per row, the command's expected output.
 func apiRows(t *testing.T, model string, req map[string]any, baseDir string) []map[string]any {
 	t.Helper()
+	return apiRowsForm(t, model, req, baseDir, core.DefaultInferOptions())
+}
+
+// apiRowsForm is apiRows with the given options (a columns or full form).
+func apiRowsForm(t *testing.T, model string, req map[string]any, baseDir string, opts core.InferOptions) []map[string]any {
+	t.Helper()
 	m, err := core.Load(testdata("models", model), core.LoadOptions{NoWarmup: true})
 	require.NoError(t, err)
 	defer m.Close()
 	b, _ := json.Marshal(req)
-	res, err := m.Infer(context.Background(), core.Request{JSON: b, BaseDir: baseDir}, core.DefaultInferOptions())
+	res, err := m.Infer(context.Background(), core.Request{JSON: b, BaseDir: baseDir}, opts)
 	require.NoError(t, err)
 	var cols map[string][]any
 	require.NoError(t, json.Unmarshal(res.JSON, &cols))
@@ -336,4 +343,29 @@ func TestPredictWriteError(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errb.String(), "writing the output: disk full (test)")
 	assert.LessOrEqual(t, w.n, 10000)
+}
+
+// TestPredictFullJSONLines: the JSON Lines rows of the full form are the
+// Go API's full form, row by row.
+func TestPredictFullJSONLines(t *testing.T) {
+	want := apiRowsForm(t, "tabular", tabularRequest(t), "", core.InferOptions{Form: response.Full})
+	code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", testdata("data", "tabular.csv"), "--form", "full", "--batch-size", "7")
+	require.Equal(t, 0, code, errs)
+	got := jsonLines(t, out)
+	diffRows(t, got, want)
+	assert.Contains(t, got[0], "plan_probabilities_<UNK>")
+}
+
+// TestWriteRecords: records are split on the top-level objects only, with
+// braces, brackets and escaped quotes inside strings left alone.
+func TestWriteRecords(t *testing.T) {
+	var buf bytes.Buffer
+	s := &jsonlSink{w: bufio.NewWriter(&buf)}
+	js := `[{"a":"}{\"[","b":[{"x":1},[2]],"c":"\\"},{"a":"","b":[],"c":{"d":"]"}}]`
+	require.NoError(t, s.writeRecords([]byte(js), 2))
+	require.NoError(t, s.w.Flush())
+	assert.Equal(t, `{"a":"}{\"[","b":[{"x":1},[2]],"c":"\\"}`+"\n"+`{"a":"","b":[],"c":{"d":"]"}}`+"\n", buf.String())
+	assert.EqualError(t, s.writeRecords([]byte(`[{"a":1}]`), 2), "reading the model's response: 1 records for 2 rows")
+	assert.EqualError(t, s.writeRecords([]byte(`[{"a":1}`), 1), "reading the model's response: unterminated JSON")
+	assert.EqualError(t, s.writeRecords([]byte(`[{"a":"1}]`), 1), "reading the model's response: unterminated JSON")
 }
