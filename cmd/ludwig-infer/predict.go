@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,7 +40,8 @@ record per line), chosen by the file's extension (.csv, .json, .jsonl,
 .ndjson) or --format. Columns are matched to input features by their
 config "column" (or feature name); extra columns are ignored. "-" reads
 standard input. The file is streamed in batches: memory stays flat for
-files of any size.
+files of any size. Reading, inference (--workers batches at once) and
+writing overlap; rows are written in the input's order.
 
 CSV values are typed as pandas.read_csv does: empty cells and pandas' NA
 strings (NA, NaN, null, None, N/A, ...) are missing; a column of integers is
@@ -67,6 +69,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads (default 1)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "batches inferred at once (default: the number of CPUs)")
 	var extensions multiFlag
 	fs.Var(&extensions, "extension", "custom-op library to load first (repeatable; libtorchaudio.so is found automatically)")
 	progress := fs.String("progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
@@ -86,6 +89,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		return usageErr(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	case *batchSize < 1:
 		return usageErr("--batch-size must be at least 1")
+	case *workers < 1:
+		return usageErr("--workers must be at least 1")
 	}
 	f, err := response.ParseForm(*form)
 	if err != nil {
@@ -105,7 +110,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	p := &predictor{
-		stderr: stderr, dataset: *dataset, format: inFormat, form: f, batchSize: *batchSize,
+		stderr: stderr, dataset: *dataset, format: inFormat, form: f, batchSize: *batchSize, workers: *workers,
 	}
 	switch *progress {
 	case "auto":
@@ -197,6 +202,7 @@ type predictor struct {
 	format       string
 	form         response.Form
 	batchSize    int
+	workers      int
 	showProgress bool
 	sink         sink
 
@@ -287,11 +293,12 @@ func (p *predictor) run() error {
 	}
 	schema := p.model.Schema()
 
-	// Three goroutines overlap the work: one reads and types batches, this
-	// one runs the model, one writes the rows. At most two batches wait
-	// between neighbours, so memory stays flat; rows keep the input's order,
-	// and the first error in that order is the one reported (rows before it
-	// are written, as by a sequential loop).
+	// The work overlaps: one goroutine reads and types batches, up to
+	// p.workers batches are inferred at once (the model is safe for
+	// concurrent calls), one goroutine writes the rows in the input's order.
+	// At most a few batches are in flight, so memory stays flat; the first
+	// error in input order is the one reported, after the rows before it
+	// are written, as by a sequential loop.
 	reads := make(chan readResult, 2)
 	stopReading := make(chan struct{})
 	go readBatches(rr, p.batchSize, reads, stopReading)
@@ -299,55 +306,67 @@ func (p *predictor) run() error {
 	// file closed below just fails); it is not waited for, so a slow
 	// standard input cannot hold the command after an error.
 	defer close(stopReading)
-	writes := make(chan writeJob, 2)
+
+	workers := p.workers
+	if workers < 1 {
+		workers = 1
+	}
+	jobs := make(chan *inferJob, workers) // in input order, for the writer
+	slots := make(chan struct{}, workers) // inference calls running
 	writeDone := make(chan error, 1)
-	var writeFailed atomic.Bool
+	var failed atomic.Bool // the writer met an error: stop dispatching
 	go func() {
 		var err error
-		for w := range writes {
+		for j := range jobs {
+			<-j.done
 			if err != nil {
-				continue // drain: the model loop stops at its next batch
+				continue // drain
 			}
-			if err = p.sink.write(w.js, w.rows, p.form); err != nil {
-				writeFailed.Store(true)
-				continue
+			if j.err != nil {
+				err = j.err
+			} else if err = p.sink.write(j.js, j.rows, p.form); err == nil {
+				p.rows += j.rows
+				p.bar(false)
 			}
-			p.rows += w.rows
-			p.bar(false)
+			if err != nil {
+				failed.Store(true)
+			}
 		}
 		writeDone <- err
 	}()
 
-	var runErr error
 	checked := false
 	for r := range reads {
-		if r.err != nil {
-			runErr = fmt.Errorf("%s: %v", p.dataset, r.err)
+		if failed.Load() {
 			break
 		}
-		if !checked {
-			if runErr = checkColumns(schema, rr.columns(), p.dataset); runErr != nil {
-				break
+		j := &inferJob{done: make(chan struct{})}
+		switch {
+		case r.err != nil:
+			j.err = fmt.Errorf("%s: %v", p.dataset, r.err)
+		case !checked:
+			j.err = checkColumns(schema, rr.columns(), p.dataset)
+			checked = j.err == nil
+		}
+		jobs <- j
+		if j.err != nil {
+			close(j.done)
+			break
+		}
+		slots <- struct{}{}
+		go func(b *batch) {
+			defer func() { <-slots; close(j.done) }()
+			res, err := p.model.Infer(context.Background(), core.Request{Table: b.table, BaseDir: baseDir}, opts)
+			if err != nil {
+				j.err = p.explain(err, b, schema)
+				return
 			}
-			checked = true
-		}
-		if writeFailed.Load() {
-			break
-		}
-		res, err := p.model.Infer(context.Background(), core.Request{Table: r.b.table, BaseDir: baseDir}, opts)
-		if err != nil {
-			runErr = p.explain(err, r.b, schema)
-			break
-		}
-		writes <- writeJob{js: res.JSON, rows: r.b.table.Rows}
+			j.js, j.rows = res.JSON, b.table.Rows
+		}(r.b)
 	}
-	close(writes)
-	// A write error comes from a batch before any the model loop failed on.
+	close(jobs)
 	if err := <-writeDone; err != nil {
 		return err
-	}
-	if runErr != nil {
-		return runErr
 	}
 	if !checked && p.rows == 0 {
 		// An empty dataset (a header and no rows) writes nothing.
@@ -361,17 +380,20 @@ func (p *predictor) run() error {
 	return nil
 }
 
+// inferJob is one batch's inference: its response or error, ready once
+// done is closed.
+type inferJob struct {
+	done chan struct{}
+	js   []byte
+	rows int
+	err  error
+}
+
 // readResult is one batch read by readBatches, or the error that ended
 // reading.
 type readResult struct {
 	b   *batch
 	err error
-}
-
-// writeJob is one batch's response for the writer.
-type writeJob struct {
-	js   []byte
-	rows int
 }
 
 // readBatches sends rr's batches to out until the end of the data, an error

@@ -200,11 +200,35 @@ func TestPredictErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
 	require.NoError(t, os.WriteFile(bad, []byte("Age,city,member,cell\n30,Paris,True,599439121542283263\n31,Paris,True,599439121542283263\n32,Paris,True,not-an-id\n"), 0o644))
-	code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", bad, "--batch-size", "2")
+	for _, workers := range []string{"1", "4"} {
+		code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", bad, "--batch-size", "1", "--workers", workers)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, errs, `row 3 (line 4), column "cell" (input feature "cell", h3)`)
+		assert.Contains(t, errs, `"not-an-id"`)
+		assert.Equal(t, 2, len(jsonLines(t, out)), "the rows before the bad batch are written (%s workers)", workers)
+	}
+	// A malformed line in a regular file: the first pass (column types, as
+	// pandas reads the whole file) finds it before any row is scored.
+	badLine := filepath.Join(dir, "badline.csv")
+	require.NoError(t, os.WriteFile(badLine, []byte("Age,city,member,cell\n30,Paris,True,599439121542283263\n31,Paris,True,599439121542283263\n32,Paris\n"), 0o644))
+	code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", badLine, "--batch-size", "1", "--workers", "4")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errs, `row 3 (line 4), column "cell" (input feature "cell", h3)`)
-	assert.Contains(t, errs, `"not-an-id"`)
-	assert.Equal(t, 2, len(jsonLines(t, out)), "the rows before the bad batch are written")
+	assert.Contains(t, errs, "line 4 has 2 fields, the header has 4")
+	assert.Empty(t, out)
+	// From standard input (one pass): the rows before the bad line are scored and written.
+	body, err := os.ReadFile(badLine)
+	require.NoError(t, err)
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	go func() { pw.Write(body); pw.Close() }()
+	stdin := os.Stdin
+	os.Stdin = pr
+	code, out, errs = runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", "-", "--format", "csv", "--batch-size", "1", "--workers", "4")
+	os.Stdin = stdin
+	pr.Close()
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "line 4 has 2 fields, the header has 4")
+	assert.Equal(t, 2, len(jsonLines(t, out)), "the rows before the bad line are written")
 
 	missing := filepath.Join(dir, "missing.csv")
 	require.NoError(t, os.WriteFile(missing, []byte("Age,town\n30,Paris\n"), 0o644))
@@ -316,10 +340,15 @@ func TestPredictBatchesKeepOrder(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	require.Len(t, jsonLines(t, whole), 700)
 	for _, bs := range []string{"1", "3", "64"} {
-		code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", data, "--batch-size", bs)
-		require.Equal(t, 0, code, errs)
-		assert.Equal(t, whole, out, "batch size %s", bs)
+		for _, workers := range []string{"1", "4"} {
+			code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", data, "--batch-size", bs, "--workers", workers)
+			require.Equal(t, 0, code, errs)
+			assert.Equal(t, whole, out, "batch size %s, %s workers", bs, workers)
+		}
 	}
+	code, _, errs = runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", data, "--workers", "0")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "--workers must be at least 1")
 }
 
 // failingWriter accepts limit bytes, then fails every write.
