@@ -7,18 +7,28 @@
 #   conformance/run.sh CASE...         only these cases (names from cases.py)
 #   conformance/run.sh --retrain ...   retrain and re-export even when the cache is current
 #   conformance/run.sh --list          list the cases
+#   conformance/run.sh --ludwig 0.11.0 ...
+#                                      another Ludwig release: the profile folder
+#                                      conformance/profiles/<version>/ (its requirements.txt and
+#                                      constraints.txt), its own venv (<venv>-<version>) and work
+#                                      dir (conformance/work-<version>/). Without it (or with the
+#                                      default's version, 0.10.4): conformance/requirements.txt,
+#                                      constraints.txt, <venv> and conformance/work/.
 #
 # Exit status: 0 all pass; 1 ludwig-infer differs from Ludwig (or fails) on some case;
 # 2 setup failed or Ludwig failed where it is not known to.
 #
 # Environment:
 #   LI_CONFORMANCE_VENV    the venv folder (default conformance/.venv; CI may keep one
-#                          outside the clone to skip the install)
+#                          outside the clone to skip the install); a profile's is this path
+#                          with -<version> appended
+#   LI_CONFORMANCE_LUDWIG  the profile, as --ludwig (the option wins)
 #   LI_CONFORMANCE_PYTHON  the interpreter for the venv (default: python3.11, else python3)
 #   LI_CONFORMANCE_JOBS    parallel Ludwig trainers and ludwig-infer runners (default: nproc)
 #
 # Outputs (gitignored): conformance/.venv, conformance/work/ (exports, requests, results,
-# work/lib/libludwiginfer.so built against the venv's torch).
+# work/lib/libludwiginfer.so built against the venv's torch); per profile conformance/.venv-<v>,
+# conformance/work-<v>/.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,14 +39,36 @@ log() { echo "conformance: $*" >&2; }
 
 RETRAIN=()
 CASES=()
-for a in "$@"; do
+LUDWIG=${LI_CONFORMANCE_LUDWIG:-}
+while [ $# -gt 0 ]; do
+  a=$1; shift
   case "$a" in
     --retrain) RETRAIN=(--retrain) ;;
+    --ludwig) [ $# -gt 0 ] || { log "--ludwig needs a version"; exit 2; }; LUDWIG=$1; shift ;;
+    --ludwig=*) LUDWIG=${a#--ludwig=} ;;
     --list) cd "$HERE" && python3 -c 'import cases; print("\n".join(c["name"] + "\t" + c.get("note", "") for c in cases.CASES))'; exit 0 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) CASES+=("$a") ;;
   esac
 done
+
+# --- 0. the profile: the default (conformance/requirements.txt) or profiles/<version>/ ------
+REQS=$HERE/requirements.txt
+CONS=$HERE/constraints.txt
+DEFAULT_LUDWIG=$(sed -n 's/^ludwig==\([^ ]*\).*/\1/p' "$REQS")
+if [ -n "$LUDWIG" ] && [ "$LUDWIG" != "$DEFAULT_LUDWIG" ] && [ "$LUDWIG" != default ]; then
+  PROFILE=$HERE/profiles/$LUDWIG
+  if [ ! -f "$PROFILE/requirements.txt" ] || [ ! -f "$PROFILE/constraints.txt" ]; then
+    log "no profile for Ludwig $LUDWIG (conformance/profiles/$LUDWIG/{requirements,constraints}.txt);" \
+        "profiles: $DEFAULT_LUDWIG (default) $(cd "$HERE/profiles" 2>/dev/null && ls -d -- */ 2>/dev/null | tr -d / | tr '\n' ' ')"
+    exit 2
+  fi
+  REQS=$PROFILE/requirements.txt
+  CONS=$PROFILE/constraints.txt
+  VENV=$VENV-$LUDWIG
+  WORK=$HERE/work-$LUDWIG
+  log "profile Ludwig $LUDWIG (venv $VENV, work $WORK)"
+fi
 
 start=$(date +%s)
 JOBS=${LI_CONFORMANCE_JOBS:-$(nproc)}
@@ -46,7 +78,7 @@ PY_BASE=${LI_CONFORMANCE_PYTHON:-}
 if [ -z "$PY_BASE" ]; then
   if command -v python3.11 >/dev/null; then PY_BASE=python3.11; else PY_BASE=python3; fi
 fi
-stamp=$( (cat "$HERE/requirements.txt" "$HERE/constraints.txt"; "$PY_BASE" --version) | sha256sum | cut -c1-16)
+stamp=$( (cat "$REQS" "$CONS"; "$PY_BASE" --version) | sha256sum | cut -c1-16)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.li-stamp" 2>/dev/null)" != "$stamp" ]; then
   mkdir -p "$(dirname "$VENV")"
   avail=$(df -Pk "$(dirname "$VENV")" | awk 'NR==2 {print int($4/1024/1024)}')
@@ -57,7 +89,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.li-stamp" 2>/dev/null)" != "$
   t0=$(date +%s)
   rm -rf "$VENV"
   "$PY_BASE" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q -c "$HERE/constraints.txt" -r "$HERE/requirements.txt" || {
+  "$VENV/bin/python" -m pip install -q -c "$CONS" -r "$REQS" || {
     log "pip install failed"; exit 2; }
   echo "$stamp" > "$VENV/.li-stamp"
   log "venv installed in $(( $(date +%s) - t0 )) s ($(du -sh "$VENV" | cut -f1))"
