@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -142,7 +143,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	if outCSV {
-		p.sink = &csvSink{w: csv.NewWriter(bw)}
+		p.sink = &csvSink{w: bw}
 	} else {
 		p.sink = &jsonlSink{w: bw}
 	}
@@ -324,7 +325,7 @@ func (p *predictor) run() error {
 			}
 			if j.err != nil {
 				err = j.err
-			} else if err = p.sink.write(j.js, j.rows, p.form); err == nil {
+			} else if err = p.sink.write(j.out); err == nil {
 				p.rows += j.rows
 				p.bar(false)
 			}
@@ -361,7 +362,8 @@ func (p *predictor) run() error {
 				j.err = p.explain(err, b, schema)
 				return
 			}
-			j.js, j.rows = res.JSON, b.table.Rows
+			j.out, j.err = p.sink.encode(res.JSON, b.table.Rows, p.form)
+			j.rows = b.table.Rows
 		}(r.b)
 	}
 	close(jobs)
@@ -380,11 +382,11 @@ func (p *predictor) run() error {
 	return nil
 }
 
-// inferJob is one batch's inference: its response or error, ready once
+// inferJob is one batch's inference: its encoded rows or error, ready once
 // done is closed.
 type inferJob struct {
 	done chan struct{}
-	js   []byte
+	out  encoded
 	rows int
 	err  error
 }
@@ -544,10 +546,19 @@ func groupDigits(n int64) string {
 	return b.String()
 }
 
-// sink writes one batch's response as rows.
+// sink turns batches' responses into output rows: encode formats one batch
+// (called from the inference goroutines, concurrently), write appends the
+// encoded batches in input order.
 type sink interface {
-	write(js []byte, rows int, form response.Form) error
+	encode(js []byte, rows int, form response.Form) (encoded, error)
+	write(e encoded) error
 	flush() error
+}
+
+// encoded is one batch's output bytes; header is the CSV column names.
+type encoded struct {
+	data   []byte
+	header []string
 }
 
 // transpose turns a response ({"col": [v0, v1, ...]} or, in the features
@@ -586,36 +597,36 @@ func transpose(js []byte, rows int, form response.Form) ([][]string, [][]request
 	return keys, out, nil
 }
 
+// jsonlSink writes JSON Lines: one object per row.
 type jsonlSink struct {
-	w   *bufio.Writer
-	buf []byte
+	w *bufio.Writer
 }
 
-func (s *jsonlSink) write(js []byte, rows int, form response.Form) error {
+func (s *jsonlSink) encode(js []byte, rows int, form response.Form) (encoded, error) {
 	if form != response.Features {
-		return s.writeRecords(js, rows)
+		b, err := splitRecords(js, rows)
+		return encoded{data: b}, err
 	}
 	keys, data, err := transpose(js, rows, form)
 	if err != nil {
-		return err
+		return encoded{}, err
 	}
+	var b []byte
 	for _, row := range data {
-		b := s.buf[:0]
 		b = append(b, '{')
 		for c := 0; c < len(keys); {
 			if c > 0 {
 				b = append(b, ',')
 			}
+			// features form: group the keys of one feature.
+			f := keys[c][0]
+			b = response.AppendString(b, f)
 			if len(keys[c]) == 1 {
-				b = response.AppendString(b, keys[c][0])
 				b = append(b, ':')
 				b = appendCell(b, row[c])
 				c++
 				continue
 			}
-			// features form: group the keys of one feature.
-			f := keys[c][0]
-			b = response.AppendString(b, f)
 			b = append(b, ":{"...)
 			for first := true; c < len(keys) && len(keys[c]) == 2 && keys[c][0] == f; c++ {
 				if !first {
@@ -629,20 +640,23 @@ func (s *jsonlSink) write(js []byte, rows int, form response.Form) error {
 			b = append(b, '}')
 		}
 		b = append(b, '}', '\n')
-		s.buf = b
-		if _, err := s.w.Write(b); err != nil {
-			return fmt.Errorf("writing the output: %v", err)
-		}
+	}
+	return encoded{data: b}, nil
+}
+
+func (s *jsonlSink) write(e encoded) error {
+	if _, err := s.w.Write(e.data); err != nil {
+		return fmt.Errorf("writing the output: %v", err)
 	}
 	return nil
 }
 
 func (s *jsonlSink) flush() error { return nil }
 
-// writeRecords writes a records response ([{...}, {...}], the core's
-// EncodeRecords) as one line per object.
-func (s *jsonlSink) writeRecords(js []byte, rows int) error {
-	b := s.buf[:0]
+// splitRecords turns a records response ([{...}, {...}], the core's
+// EncodeRecords) into one line per object.
+func splitRecords(js []byte, rows int) ([]byte, error) {
+	b := make([]byte, 0, len(js)+1)
 	depth, inString, escaped, start, n := 0, false, false, -1, 0
 	for i, c := range js {
 		switch {
@@ -671,41 +685,33 @@ func (s *jsonlSink) writeRecords(js []byte, rows int) error {
 			}
 		}
 	}
-	s.buf = b
 	if depth != 0 || inString {
-		return fmt.Errorf("reading the model's response: unterminated JSON")
+		return nil, fmt.Errorf("reading the model's response: unterminated JSON")
 	}
 	if n != rows {
-		return fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
+		return nil, fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
 	}
-	if _, err := s.w.Write(b); err != nil {
-		return fmt.Errorf("writing the output: %v", err)
-	}
-	return nil
+	return b, nil
 }
 
+// csvSink writes CSV: a header row, then one row per input row, list
+// values JSON-encoded in their cell.
 type csvSink struct {
-	w      *csv.Writer
+	w      *bufio.Writer
 	header []string
 }
 
-func (s *csvSink) write(js []byte, rows int, form response.Form) error {
+func (s *csvSink) encode(js []byte, rows int, form response.Form) (encoded, error) {
 	keys, data, err := transpose(js, rows, form)
 	if err != nil {
-		return err
+		return encoded{}, err
 	}
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = strings.Join(k, "_")
 	}
-	if s.header == nil {
-		s.header = names
-		if err := s.w.Write(names); err != nil {
-			return err
-		}
-	} else if strings.Join(s.header, "\x00") != strings.Join(names, "\x00") {
-		return fmt.Errorf("the model's output columns changed between batches (%v, then %v)", s.header, names)
-	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
 	rec := make([]string, len(keys))
 	for _, row := range data {
 		for c, v := range row {
@@ -718,17 +724,32 @@ func (s *csvSink) write(js []byte, rows int, form response.Form) error {
 				rec[c] = string(appendCell(nil, v))
 			}
 		}
-		if err := s.w.Write(rec); err != nil {
+		w.Write(rec) // a bytes.Buffer does not fail
+	}
+	w.Flush()
+	return encoded{data: buf.Bytes(), header: names}, w.Error()
+}
+
+func (s *csvSink) write(e encoded) error {
+	if s.header == nil {
+		s.header = e.header
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write(e.header)
+		w.Flush()
+		if _, err := s.w.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("writing the output: %v", err)
 		}
+	} else if strings.Join(s.header, "\x00") != strings.Join(e.header, "\x00") {
+		return fmt.Errorf("the model's output columns changed between batches (%v, then %v)", s.header, e.header)
+	}
+	if _, err := s.w.Write(e.data); err != nil {
+		return fmt.Errorf("writing the output: %v", err)
 	}
 	return nil
 }
 
-func (s *csvSink) flush() error {
-	s.w.Flush()
-	return s.w.Error()
-}
+func (s *csvSink) flush() error { return nil }
 
 // appendCell writes a cell as JSON (numbers keep their literal text).
 func appendCell(b []byte, c request.Cell) []byte {

@@ -385,16 +385,17 @@ func TestPredictFullJSONLines(t *testing.T) {
 	assert.Contains(t, got[0], "plan_probabilities_<UNK>")
 }
 
-// TestWriteRecords: records are split on the top-level objects only, with
+// TestSplitRecords: records are split on the top-level objects only, with
 // braces, brackets and escaped quotes inside strings left alone.
-func TestWriteRecords(t *testing.T) {
-	var buf bytes.Buffer
-	s := &jsonlSink{w: bufio.NewWriter(&buf)}
+func TestSplitRecords(t *testing.T) {
 	js := `[{"a":"}{\"[","b":[{"x":1},[2]],"c":"\\"},{"a":"","b":[],"c":{"d":"]"}}]`
-	require.NoError(t, s.writeRecords([]byte(js), 2))
-	require.NoError(t, s.w.Flush())
-	assert.Equal(t, `{"a":"}{\"[","b":[{"x":1},[2]],"c":"\\"}`+"\n"+`{"a":"","b":[],"c":{"d":"]"}}`+"\n", buf.String())
-	assert.EqualError(t, s.writeRecords([]byte(`[{"a":1}]`), 2), "reading the model's response: 1 records for 2 rows")
-	assert.EqualError(t, s.writeRecords([]byte(`[{"a":1}`), 1), "reading the model's response: unterminated JSON")
-	assert.EqualError(t, s.writeRecords([]byte(`[{"a":"1}]`), 1), "reading the model's response: unterminated JSON")
+	got, err := splitRecords([]byte(js), 2)
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":"}{\"[","b":[{"x":1},[2]],"c":"\\"}`+"\n"+`{"a":"","b":[],"c":{"d":"]"}}`+"\n", string(got))
+	_, err = splitRecords([]byte(`[{"a":1}]`), 2)
+	assert.EqualError(t, err, "reading the model's response: 1 records for 2 rows")
+	_, err = splitRecords([]byte(`[{"a":1}`), 1)
+	assert.EqualError(t, err, "reading the model's response: unterminated JSON")
+	_, err = splitRecords([]byte(`[{"a":"1}]`), 1)
+	assert.EqualError(t, err, "reading the model's response: unterminated JSON")
 }
