@@ -132,9 +132,9 @@ run_tests() {
     apt_install python3-torchaudio
   fi
   local failed=()
-  log "go vet + go test"
+  log "go vet + go test (with the race detector)"
   go vet ./... || failed+=("go vet")
-  go test -count=1 ./... || failed+=("go test")
+  go test -race -count=1 ./... || failed+=("go test")
   log "pure-Go build of core/ without libtorch (CGO_ENABLED=0)"
   (CGO_ENABLED=0 go vet ./core/... && CGO_ENABLED=0 go test -count=1 -run TestNoTorch ./core) || failed+=("no-cgo build")
   log "C tests"
