@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+	"github.com/ludwig-infer/ludwig-infer/core/torch"
 	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
@@ -258,4 +260,20 @@ func TestLoadOptionsJSON(t *testing.T) {
 	o, err = core.ParseLoadOptions(nil)
 	require.NoError(t, err)
 	assert.Equal(t, core.LoadOptions{}, o)
+}
+
+// TestCUDAUnavailable: a CUDA device that libtorch cannot see is refused at
+// load with a message that says so (on a machine with a GPU and a CUDA
+// libtorch the test has nothing to check).
+func TestCUDAUnavailable(t *testing.T) {
+	if torch.CUDADeviceCount() > 0 {
+		t.Skip("libtorch sees a CUDA device here")
+	}
+	for _, dev := range []string{"cuda", "cuda:0", "cuda:3"} {
+		_, err := core.Load(golden.ModelDir("tabular"), core.LoadOptions{Device: dev})
+		requireCode(t, err, status.InvalidArgument, fmt.Sprintf(`device %q: libtorch %s sees no CUDA device (a CPU-only libtorch, or no GPU visible to this process)`, dev, torch.Version()))
+	}
+	// The same for the other artifacts (a scripted InferenceModule).
+	_, err := core.Load(golden.ModelDir("tabular_module"), core.LoadOptions{Device: "cuda"})
+	requireCode(t, err, status.InvalidArgument, "sees no CUDA device")
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -113,6 +114,9 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	}
 	if !validDevice(opts.Device) {
 		return nil, status.Errorf(status.InvalidArgument, "unknown device %q (want cpu, cuda or cuda:N)", opts.Device)
+	}
+	if err := checkCUDA(opts.Device); err != nil {
+		return nil, err
 	}
 	if a, err := artifact.Detect(dir); err != nil {
 		return nil, err
@@ -689,4 +693,22 @@ func sanitizedInput(column string, tensors map[string][]tensor.Tensor, table *re
 		return nil, nil, status.Errorf(status.Input, "column %q is given both as tensor %q and as JSON key %q", column, tsName, col.Key)
 	}
 	return ts, col, nil
+}
+
+// checkCUDA refuses a CUDA device that libtorch cannot see, before any file
+// is read, with a message that says why instead of libtorch's.
+func checkCUDA(device string) error {
+	if !strings.HasPrefix(device, "cuda") {
+		return nil
+	}
+	n := torch.CUDADeviceCount()
+	if n == 0 {
+		return status.Errorf(status.InvalidArgument, "device %q: libtorch %s sees no CUDA device (a CPU-only libtorch, or no GPU visible to this process); load on \"cpu\", or build against a CUDA libtorch (LIBTORCH=...)", device, torch.Version())
+	}
+	if i := strings.TrimPrefix(device, "cuda:"); i != device {
+		if k, err := strconv.Atoi(i); err == nil && k >= n {
+			return status.Errorf(status.InvalidArgument, "device %q: libtorch sees %d CUDA device(s), cuda:0 to cuda:%d", device, n, n-1)
+		}
+	}
+	return nil
 }

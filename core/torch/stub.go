@@ -15,6 +15,9 @@ var ErrNoTorch = errNoTorch
 // Version returns "" in a build without libtorch.
 func Version() string { return "" }
 
+// CUDADeviceCount returns 0 in a build without libtorch.
+func CUDADeviceCount() int { return 0 }
+
 // SetThreads fails: there is no libtorch.
 func SetThreads(n int) error { return ErrNoTorch }
 

@@ -45,6 +45,10 @@ func check(e *C.char) error {
 // Version returns the libtorch version the shim was compiled against.
 func Version() string { return C.GoString(C.lt_torch_version()) }
 
+// CUDADeviceCount returns the number of CUDA devices libtorch sees (0 for a
+// CPU-only libtorch or when no GPU is visible).
+func CUDADeviceCount() int { return int(C.lt_cuda_device_count()) }
+
 // SetThreads sets the intra-op thread count used by every later forward.
 func SetThreads(n int) error { return check(C.lt_set_threads(C.int(n))) }
 

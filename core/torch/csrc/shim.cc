@@ -16,6 +16,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/api/include/torch/version.h>
+#include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/script.h>
 
 struct lt_module {
@@ -155,6 +156,14 @@ c10::IValue move_to(const c10::IValue &v, const c10::Device &dev) {
   return nullptr;
 
 extern "C" {
+
+int lt_cuda_device_count(void) {
+  try {
+    return static_cast<int>(torch::cuda::device_count());
+  } catch (...) {
+    return 0;
+  }
+}
 
 const char *lt_torch_version(void) {
   static const std::string v = std::to_string(TORCH_VERSION_MAJOR) + "." +

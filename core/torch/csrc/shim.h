@@ -55,6 +55,10 @@ typedef struct lt_value lt_value;
 /* The libtorch version the shim was compiled against ("1.13.0"); static. */
 const char *lt_torch_version(void);
 
+/* The number of CUDA devices libtorch sees: 0 for a CPU-only build or when
+ * no GPU is visible. Never fails. */
+int lt_cuda_device_count(void);
+
 /* Sets the intra-op thread count applied to every thread that runs a forward
  * (and OpenBLAS's, when libtorch uses it). n >= 1. */
 char *lt_set_threads(int n);
