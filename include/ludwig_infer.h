@@ -296,6 +296,8 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  *                              the CPU. The predictor file for the device is
  *                              chosen, else the only predictor present is
  *                              loaded onto the device (explicit map_location).
+ *                              A CUDA device libtorch cannot see (CPU-only
+ *                              libtorch, no GPU) is LI_ERR_INVALID_ARGUMENT.
  *                   "warmup":  true (default) runs every stage once at load
  *                              on generated rows, so first calls are fast.
  *                   "extensions": ["/path/libtorchaudio.so", ...] custom-op
