@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -287,9 +288,9 @@ func (p *predictor) run() error {
 	}
 	p.start = time.Now()
 	opts := core.InferOptions{Stage: core.StageAll, Form: p.form}
-	if _, ok := p.sink.(*jsonlSink); ok && p.form != response.Features {
+	if p.form != response.Features {
 		// The core writes one object per row (as `ludwig serve`'s /predict);
-		// the sink only splits them into lines.
+		// the sinks only split them into lines or CSV cells.
 		opts.Records = true
 	}
 	schema := p.model.Schema()
@@ -657,6 +658,16 @@ func (s *jsonlSink) flush() error { return nil }
 // EncodeRecords) into one line per object.
 func splitRecords(js []byte, rows int) ([]byte, error) {
 	b := make([]byte, 0, len(js)+1)
+	err := eachRecord(js, rows, func(obj []byte) error {
+		b = append(append(b, obj...), '\n')
+		return nil
+	})
+	return b, err
+}
+
+// eachRecord calls fn with each top-level object of a records response, and
+// checks that there are rows of them.
+func eachRecord(js []byte, rows int, fn func(obj []byte) error) error {
 	depth, inString, escaped, start, n := 0, false, false, -1, 0
 	for i, c := range js {
 		switch {
@@ -679,19 +690,104 @@ func splitRecords(js []byte, rows int) ([]byte, error) {
 		case c == '}' || c == ']':
 			depth--
 			if depth == 1 && c == '}' && start >= 0 {
-				b = append(append(b, js[start:i+1]...), '\n')
+				if err := fn(js[start : i+1]); err != nil {
+					return err
+				}
 				start = -1
 				n++
 			}
 		}
 	}
 	if depth != 0 || inString {
-		return nil, fmt.Errorf("reading the model's response: unterminated JSON")
+		return fmt.Errorf("reading the model's response: unterminated JSON")
 	}
 	if n != rows {
-		return nil, fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
+		return fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
 	}
-	return b, nil
+	return nil
+}
+
+// objectFields splits one flat JSON object ({"k": v, ...}, as the core
+// writes it: no insignificant spaces) into its keys (unescaped) and raw
+// values.
+func objectFields(obj []byte) (keys []string, vals [][]byte, err error) {
+	bad := fmt.Errorf("reading the model's response: malformed record %.80q", obj)
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return nil, nil, bad
+	}
+	i := 1
+	for i < len(obj)-1 {
+		_, next := jsonSpan(obj, i)
+		if next < 0 || obj[i] != '"' || next >= len(obj) || obj[next] != ':' {
+			return nil, nil, bad
+		}
+		key, err := jsonString(obj[i:next])
+		if err != nil {
+			return nil, nil, bad
+		}
+		v, end := jsonSpan(obj, next+1)
+		if end < 0 {
+			return nil, nil, bad
+		}
+		keys, vals = append(keys, key), append(vals, v)
+		if end < len(obj)-1 && obj[end] != ',' {
+			return nil, nil, bad
+		}
+		i = end + 1
+	}
+	return keys, vals, nil
+}
+
+// jsonSpan returns the JSON value starting at b[i] (a string, an array or
+// object, or a bare literal) and the index just after it; -1 when it does
+// not end inside b.
+func jsonSpan(b []byte, i int) ([]byte, int) {
+	if i >= len(b) {
+		return nil, -1
+	}
+	depth, inString, escaped := 0, false, false
+	for j := i; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if depth == 0 {
+					return b[i : j+1], j + 1
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 { // the end of the enclosing object: a bare literal ends here
+				return b[i:j], j
+			}
+			depth--
+			if depth == 0 {
+				return b[i : j+1], j + 1
+			}
+		case c == ',' && depth == 0:
+			return b[i:j], j
+		}
+	}
+	return nil, -1
+}
+
+// jsonString unquotes a JSON string literal.
+func jsonString(lit []byte) (string, error) {
+	if len(lit) >= 2 && lit[0] == '"' && lit[len(lit)-1] == '"' && bytes.IndexByte(lit, '\\') < 0 {
+		return string(lit[1 : len(lit)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(lit, &s)
+	return s, err
 }
 
 // csvSink writes CSV: a header row, then one row per input row, list
@@ -702,32 +798,45 @@ type csvSink struct {
 }
 
 func (s *csvSink) encode(js []byte, rows int, form response.Form) (encoded, error) {
-	keys, data, err := transpose(js, rows, form)
+	// Records (the columns or full form): each object's values become the
+	// row's cells - strings as they are, null as an empty cell, anything
+	// else (numbers, booleans, lists) as its JSON text.
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	var header []string
+	var rec []string
+	err := eachRecord(js, rows, func(obj []byte) error {
+		keys, vals, err := objectFields(obj)
+		if err != nil {
+			return err
+		}
+		if header == nil {
+			header = keys
+		} else if len(keys) != len(header) {
+			return fmt.Errorf("reading the model's response: rows with %d and %d columns", len(header), len(keys))
+		}
+		rec = rec[:0]
+		for _, v := range vals {
+			switch {
+			case string(v) == "null":
+				rec = append(rec, "")
+			case v[0] == '"':
+				str, err := jsonString(v)
+				if err != nil {
+					return fmt.Errorf("reading the model's response: %v", err)
+				}
+				rec = append(rec, str)
+			default:
+				rec = append(rec, string(v))
+			}
+		}
+		return w.Write(rec) // a bytes.Buffer does not fail
+	})
 	if err != nil {
 		return encoded{}, err
 	}
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = strings.Join(k, "_")
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	rec := make([]string, len(keys))
-	for _, row := range data {
-		for c, v := range row {
-			switch v.Kind {
-			case request.String:
-				rec[c] = v.Str
-			case request.Null:
-				rec[c] = ""
-			default:
-				rec[c] = string(appendCell(nil, v))
-			}
-		}
-		w.Write(rec) // a bytes.Buffer does not fail
-	}
 	w.Flush()
-	return encoded{data: buf.Bytes(), header: names}, w.Error()
+	return encoded{data: buf.Bytes(), header: header}, w.Error()
 }
 
 func (s *csvSink) write(e encoded) error {

@@ -399,3 +399,21 @@ func TestSplitRecords(t *testing.T) {
 	_, err = splitRecords([]byte(`[{"a":"1}]`), 1)
 	assert.EqualError(t, err, "reading the model's response: unterminated JSON")
 }
+
+// TestCSVEncode: a records response becomes CSV cells - strings unescaped,
+// null empty, lists and other values as their JSON text - and a malformed
+// response is an error, not a panic.
+func TestCSVEncode(t *testing.T) {
+	s := &csvSink{}
+	js := `[{"a":"x\"y","b":null,"c":[1,"q\\",null],"d":true,"e":1.5,"f":"é,\u00e9"},{"a":"","b":"n","c":[],"d":false,"e":-2,"f":"x"}]`
+	e, err := s.encode([]byte(js), 2, response.Columns)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "c", "d", "e", "f"}, e.header)
+	assert.Equal(t, "\"x\"\"y\",,\"[1,\"\"q\\\\\"\",null]\",true,1.5,\"é,é\"\n,n,[],false,-2,x\n", string(e.data))
+	for _, bad := range []string{`[{"a":1,"b"}]`, `[{"a" 1}]`, `[{1:2}]`, `[{"a":"\x"}]`} {
+		_, err := s.encode([]byte(bad), 1, response.Columns)
+		assert.Error(t, err, bad)
+	}
+	_, err = s.encode([]byte(`[{"a":1},{"a":1,"b":2}]`), 2, response.Columns)
+	assert.EqualError(t, err, "reading the model's response: rows with 1 and 2 columns")
+}
