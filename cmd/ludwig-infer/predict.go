@@ -665,41 +665,24 @@ func splitRecords(js []byte, rows int) ([]byte, error) {
 	return b, err
 }
 
-// eachRecord calls fn with each top-level object of a records response, and
-// checks that there are rows of them.
+// eachRecord calls fn with each object of a records response ([{...},
+// {...}], written by the core without insignificant spaces), and checks
+// that there are rows of them.
 func eachRecord(js []byte, rows int, fn func(obj []byte) error) error {
-	depth, inString, escaped, start, n := 0, false, false, -1, 0
-	for i, c := range js {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			if depth == 1 && c == '{' {
-				start = i
-			}
-			depth++
-		case c == '}' || c == ']':
-			depth--
-			if depth == 1 && c == '}' && start >= 0 {
-				if err := fn(js[start : i+1]); err != nil {
-					return err
-				}
-				start = -1
-				n++
-			}
-		}
-	}
-	if depth != 0 || inString {
+	if len(js) < 2 || js[0] != '[' || js[len(js)-1] != ']' {
 		return fmt.Errorf("reading the model's response: unterminated JSON")
+	}
+	n := 0
+	for i := 1; i < len(js)-1; {
+		obj, end := jsonSpan(js, i)
+		if end < 0 || len(obj) == 0 || obj[0] != '{' || end > len(js)-1 || (end < len(js)-1 && js[end] != ',') {
+			return fmt.Errorf("reading the model's response: unterminated JSON")
+		}
+		if err := fn(obj); err != nil {
+			return err
+		}
+		n++
+		i = end + 1
 	}
 	if n != rows {
 		return fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
@@ -726,7 +709,7 @@ func objectFields(obj []byte) (keys []string, vals [][]byte, err error) {
 			return nil, nil, bad
 		}
 		v, end := jsonSpan(obj, next+1)
-		if end < 0 {
+		if end < 0 || end > len(obj)-1 || len(v) == 0 {
 			return nil, nil, bad
 		}
 		keys, vals = append(keys, key), append(vals, v)

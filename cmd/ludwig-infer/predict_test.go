@@ -417,3 +417,15 @@ func TestCSVEncode(t *testing.T) {
 	_, err = s.encode([]byte(`[{"a":1},{"a":1,"b":2}]`), 2, response.Columns)
 	assert.EqualError(t, err, "reading the model's response: rows with 1 and 2 columns")
 }
+
+// FuzzRecords: the record splitters refuse malformed responses without
+// panicking, whatever the bytes.
+func FuzzRecords(f *testing.F) {
+	for _, seed := range []string{`[{"a":"x\"y","b":null,"c":[1,"q\\",null]},{"a":""}]`, `[,]`, `[{}]`, `[{"a":1}`, `[{"a":"1}]`, `[{"a":{"b":[1]}}]`, `[]`} {
+		f.Add([]byte(seed), 2)
+	}
+	f.Fuzz(func(t *testing.T, js []byte, rows int) {
+		splitRecords(js, rows)
+		(&csvSink{}).encode(js, rows, response.Columns)
+	})
+}
