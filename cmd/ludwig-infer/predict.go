@@ -347,7 +347,7 @@ func (p *predictor) run() error {
 		case r.err != nil:
 			j.err = fmt.Errorf("%s: %v", p.dataset, r.err)
 		case !checked:
-			j.err = checkColumns(schema, rr.columns(), p.dataset)
+			j.err = checkColumns(schema, r.columns, p.dataset)
 			checked = j.err == nil
 		}
 		jobs <- j
@@ -393,10 +393,12 @@ type inferJob struct {
 }
 
 // readResult is one batch read by readBatches, or the error that ended
-// reading.
+// reading; columns are the dataset's columns known then (a copy: the
+// reader goes on reading while the batch is used).
 type readResult struct {
-	b   *batch
-	err error
+	b       *batch
+	err     error
+	columns []string
 }
 
 // readBatches sends rr's batches to out until the end of the data, an error
@@ -409,7 +411,7 @@ func readBatches(rr rowReader, size int, out chan<- readResult, stop <-chan stru
 			return
 		}
 		select {
-		case out <- readResult{b, err}:
+		case out <- readResult{b, err, append([]string(nil), rr.columns()...)}:
 		case <-stop:
 			return
 		}

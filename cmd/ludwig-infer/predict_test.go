@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -428,4 +429,22 @@ func FuzzRecords(f *testing.F) {
 		splitRecords(js, rows)
 		(&csvSink{}).encode(js, rows, response.Columns)
 	})
+}
+
+// TestPredictJSONLinesManyBatches: JSON Lines read in many small batches
+// while earlier ones are scored (the reader's column list is copied per
+// batch; run under the race detector by the test command).
+func TestPredictJSONLinesManyBatches(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, `{"Age": %d, "city": "Paris", "member": true, "cell": 599439121542283263}`+"\n", 20+i%50)
+	}
+	p := filepath.Join(t.TempDir(), "rows.jsonl")
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o644))
+	code, whole, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", p, "--batch-size", "1000")
+	require.Equal(t, 0, code, errs)
+	code, out, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", p, "--batch-size", "2", "--workers", "4")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, whole, out)
+	assert.Len(t, jsonLines(t, out), 300)
 }
