@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
@@ -204,7 +205,7 @@ type predictor struct {
 	format       string
 	form         response.Form
 	batchSize    int
-	workers      int
+	workers      int // >= 1 (runPredict checks --workers)
 	showProgress bool
 	sink         sink
 
@@ -309,12 +310,8 @@ func (p *predictor) run() error {
 	// standard input cannot hold the command after an error.
 	defer close(stopReading)
 
-	workers := p.workers
-	if workers < 1 {
-		workers = 1
-	}
-	jobs := make(chan *inferJob, workers) // in input order, for the writer
-	slots := make(chan struct{}, workers) // inference calls running
+	jobs := make(chan *inferJob, p.workers) // in input order, for the writer
+	slots := make(chan struct{}, p.workers) // inference calls running
 	writeDone := make(chan error, 1)
 	var failed atomic.Bool // the writer met an error: stop dispatching
 	go func() {
@@ -626,7 +623,7 @@ func (s *jsonlSink) encode(js []byte, rows int, form response.Form) (encoded, er
 			b = response.AppendString(b, f)
 			if len(keys[c]) == 1 {
 				b = append(b, ':')
-				b = appendCell(b, row[c])
+				b = row[c].AppendJSON(b)
 				c++
 				continue
 			}
@@ -638,7 +635,7 @@ func (s *jsonlSink) encode(js []byte, rows int, form response.Form) (encoded, er
 				first = false
 				b = response.AppendString(b, keys[c][1])
 				b = append(b, ':')
-				b = appendCell(b, row[c])
+				b = row[c].AppendJSON(b)
 			}
 			b = append(b, '}')
 		}
@@ -660,119 +657,40 @@ func (s *jsonlSink) flush() error { return nil }
 // EncodeRecords) into one line per object.
 func splitRecords(js []byte, rows int) ([]byte, error) {
 	b := make([]byte, 0, len(js)+1)
-	err := eachRecord(js, rows, func(obj []byte) error {
-		b = append(append(b, obj...), '\n')
+	err := eachRecord(js, rows, func(it *jsoniter.Iterator) error {
+		b = append(append(b, it.SkipAndReturnBytes()...), '\n')
 		return nil
 	})
 	return b, err
 }
 
-// eachRecord calls fn with each object of a records response ([{...},
-// {...}], written by the core without insignificant spaces), and checks
-// that there are rows of them.
-func eachRecord(js []byte, rows int, fn func(obj []byte) error) error {
-	if len(js) < 2 || js[0] != '[' || js[len(js)-1] != ']' {
-		return fmt.Errorf("reading the model's response: unterminated JSON")
-	}
+// eachRecord calls fn on an iterator at each object of a records response
+// (fn consumes the object; its error stops the walk), and checks that there
+// are rows of them.
+func eachRecord(js []byte, rows int, fn func(it *jsoniter.Iterator) error) error {
+	it := jsoniter.ConfigFastest.BorrowIterator(js)
+	defer jsoniter.ConfigFastest.ReturnIterator(it)
 	n := 0
-	for i := 1; i < len(js)-1; {
-		obj, end := jsonSpan(js, i)
-		if end < 0 || len(obj) == 0 || obj[0] != '{' || end > len(js)-1 || (end < len(js)-1 && js[end] != ',') {
-			return fmt.Errorf("reading the model's response: unterminated JSON")
+	var err error
+	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+		if it.WhatIsNext() != jsoniter.ObjectValue {
+			err = fmt.Errorf("reading the model's response: a record is not a JSON object")
+			return false
 		}
-		if err := fn(obj); err != nil {
-			return err
-		}
+		err = fn(it)
 		n++
-		i = end + 1
+		return err == nil && it.Error == nil
+	})
+	if err != nil {
+		return err
+	}
+	if it.Error != nil {
+		return fmt.Errorf("reading the model's response: malformed JSON")
 	}
 	if n != rows {
 		return fmt.Errorf("reading the model's response: %d records for %d rows", n, rows)
 	}
 	return nil
-}
-
-// objectFields splits one flat JSON object ({"k": v, ...}, as the core
-// writes it: no insignificant spaces) into its keys (unescaped) and raw
-// values.
-func objectFields(obj []byte) (keys []string, vals [][]byte, err error) {
-	bad := fmt.Errorf("reading the model's response: malformed record %.80q", obj)
-	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
-		return nil, nil, bad
-	}
-	i := 1
-	for i < len(obj)-1 {
-		_, next := jsonSpan(obj, i)
-		if next < 0 || obj[i] != '"' || next >= len(obj) || obj[next] != ':' {
-			return nil, nil, bad
-		}
-		key, err := jsonString(obj[i:next])
-		if err != nil {
-			return nil, nil, bad
-		}
-		v, end := jsonSpan(obj, next+1)
-		if end < 0 || end > len(obj)-1 || len(v) == 0 {
-			return nil, nil, bad
-		}
-		keys, vals = append(keys, key), append(vals, v)
-		if end < len(obj)-1 && obj[end] != ',' {
-			return nil, nil, bad
-		}
-		i = end + 1
-	}
-	return keys, vals, nil
-}
-
-// jsonSpan returns the JSON value starting at b[i] (a string, an array or
-// object, or a bare literal) and the index just after it; -1 when it does
-// not end inside b.
-func jsonSpan(b []byte, i int) ([]byte, int) {
-	if i >= len(b) {
-		return nil, -1
-	}
-	depth, inString, escaped := 0, false, false
-	for j := i; j < len(b); j++ {
-		c := b[j]
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if depth == 0 {
-					return b[i : j+1], j + 1
-				}
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth == 0 { // the end of the enclosing object: a bare literal ends here
-				return b[i:j], j
-			}
-			depth--
-			if depth == 0 {
-				return b[i : j+1], j + 1
-			}
-		case c == ',' && depth == 0:
-			return b[i:j], j
-		}
-	}
-	return nil, -1
-}
-
-// jsonString unquotes a JSON string literal.
-func jsonString(lit []byte) (string, error) {
-	if len(lit) >= 2 && lit[0] == '"' && lit[len(lit)-1] == '"' && bytes.IndexByte(lit, '\\') < 0 {
-		return string(lit[1 : len(lit)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(lit, &s)
-	return s, err
 }
 
 // csvSink writes CSV: a header row, then one row per input row, list
@@ -788,33 +706,29 @@ func (s *csvSink) encode(js []byte, rows int, form response.Form) (encoded, erro
 	// else (numbers, booleans, lists) as its JSON text.
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	var header []string
-	var rec []string
-	err := eachRecord(js, rows, func(obj []byte) error {
-		keys, vals, err := objectFields(obj)
-		if err != nil {
-			return err
-		}
-		if header == nil {
-			header = keys
-		} else if len(keys) != len(header) {
-			return fmt.Errorf("reading the model's response: rows with %d and %d columns", len(header), len(keys))
-		}
+	var header, rec []string
+	first := true
+	err := eachRecord(js, rows, func(it *jsoniter.Iterator) error {
 		rec = rec[:0]
-		for _, v := range vals {
-			switch {
-			case string(v) == "null":
-				rec = append(rec, "")
-			case v[0] == '"':
-				str, err := jsonString(v)
-				if err != nil {
-					return fmt.Errorf("reading the model's response: %v", err)
-				}
-				rec = append(rec, str)
-			default:
-				rec = append(rec, string(v))
+		it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+			if first {
+				header = append(header, key)
 			}
+			switch it.WhatIsNext() {
+			case jsoniter.NilValue:
+				it.Skip()
+				rec = append(rec, "")
+			case jsoniter.StringValue:
+				rec = append(rec, it.ReadString())
+			default:
+				rec = append(rec, string(it.SkipAndReturnBytes()))
+			}
+			return true
+		})
+		if !first && len(rec) != len(header) {
+			return fmt.Errorf("reading the model's response: rows with %d and %d columns", len(header), len(rec))
 		}
+		first = false
 		return w.Write(rec) // a bytes.Buffer does not fail
 	})
 	if err != nil {
@@ -844,38 +758,3 @@ func (s *csvSink) write(e encoded) error {
 }
 
 func (s *csvSink) flush() error { return nil }
-
-// appendCell writes a cell as JSON (numbers keep their literal text).
-func appendCell(b []byte, c request.Cell) []byte {
-	switch c.Kind {
-	case request.Null:
-		return append(b, "null"...)
-	case request.Bool:
-		return strconv.AppendBool(b, c.Bool)
-	case request.Int, request.Float:
-		return append(b, c.Str...)
-	case request.String:
-		return response.AppendString(b, c.Str)
-	case request.Array:
-		b = append(b, '[')
-		for i, it := range c.Items {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendCell(b, it)
-		}
-		return append(b, ']')
-	case request.Object:
-		b = append(b, '{')
-		for i, k := range c.Keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = response.AppendString(b, k)
-			b = append(b, ':')
-			b = appendCell(b, c.Values[i])
-		}
-		return append(b, '}')
-	}
-	return append(b, "null"...)
-}

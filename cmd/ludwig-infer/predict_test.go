@@ -396,9 +396,11 @@ func TestSplitRecords(t *testing.T) {
 	_, err = splitRecords([]byte(`[{"a":1}]`), 2)
 	assert.EqualError(t, err, "reading the model's response: 1 records for 2 rows")
 	_, err = splitRecords([]byte(`[{"a":1}`), 1)
-	assert.EqualError(t, err, "reading the model's response: unterminated JSON")
+	assert.EqualError(t, err, "reading the model's response: malformed JSON")
 	_, err = splitRecords([]byte(`[{"a":"1}]`), 1)
-	assert.EqualError(t, err, "reading the model's response: unterminated JSON")
+	assert.EqualError(t, err, "reading the model's response: malformed JSON")
+	_, err = splitRecords([]byte(`[{"a":1},2]`), 2)
+	assert.EqualError(t, err, "reading the model's response: a record is not a JSON object")
 }
 
 // TestCSVEncode: a records response becomes CSV cells - strings unescaped,
