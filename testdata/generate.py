@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Writes the test exports under testdata/models/<name>/ and their goldens under testdata/golden/.
 
-Run with a Python that has torch 1.13 (Debian's): /usr/bin/python3 testdata/generate.py [name ...]
+Run with a Python that has torch 1.13 (Debian's): /usr/bin/python3 testdata/generate.py [--out DIR] [name ...]
 Deterministic and idempotent: every listed model directory is deleted and rewritten.
+--out DIR writes DIR/models and DIR/golden instead of testdata/models and testdata/golden (and leaves
+testdata/media alone: the requests read it); testdata/compare_goldens.py compares two golden folders.
 See testdata/README.md.
 """
 import os
@@ -22,6 +24,13 @@ from testgen.artifacts import ARTIFACTS  # noqa: E402
 
 MODELS_ROOT = os.path.join(HERE, "models")
 GOLDEN_ROOT = os.path.join(HERE, "golden")
+
+
+def set_out(out):
+    """Points MODELS_ROOT and GOLDEN_ROOT at out/models and out/golden."""
+    global MODELS_ROOT, GOLDEN_ROOT
+    MODELS_ROOT = os.path.join(out, "models")
+    GOLDEN_ROOT = os.path.join(out, "golden")
 
 
 def _fresh_dir(name):
@@ -75,6 +84,13 @@ def build_artifact(name):
 
 
 def main(argv):
+    out_args = []
+    if argv[:1] == ["--out"]:
+        if len(argv) < 2:
+            raise SystemExit("--out needs a directory")
+        out_args = ["--out", os.path.abspath(argv[1])]
+        set_out(out_args[1])
+        argv = argv[2:]
     if argv[:1] == ["--one"]:
         build_one(argv[1])
         return
@@ -82,7 +98,7 @@ def main(argv):
         build_artifact(argv[1])
         return
     wanted = set(argv)
-    if not wanted or wanted & {"image_input", "audio_input", "media"}:
+    if not out_args and (not wanted or wanted & {"image_input", "audio_input", "media"}):
         from testgen.media import write_media
 
         write_media()
@@ -94,21 +110,21 @@ def main(argv):
         # One process per export: TorchScript mangles the qualified names of classes scripted again in
         # the same process (__torch__...___torch_mangle_N._InferencePreprocessor), which a real
         # export (one `ludwig export_torchscript` per process) does not show.
-        subprocess.run([sys.executable, os.path.abspath(__file__), "--one", name], check=True)
+        subprocess.run([sys.executable, os.path.abspath(__file__), *out_args, "--one", name], check=True)
     for name, src, kwargs in VARIANTS:
         if wanted and name not in wanted and src not in wanted:
             continue
         if not os.path.isdir(os.path.join(MODELS_ROOT, src)):
             continue
         copy_variant(src, name, **kwargs)
-        print(f"wrote models/{name} (copy of {src})")
+        print(f"wrote {os.path.join(MODELS_ROOT, name)} (copy of {src})")
     # Other artefacts built from an export's stages (testgen/artifacts.py), one process each.
     for name, src, _, _ in ARTIFACTS:
         if wanted and name not in wanted and src not in wanted:
             continue
         if not os.path.isdir(os.path.join(MODELS_ROOT, src)):
             continue
-        subprocess.run([sys.executable, os.path.abspath(__file__), "--artifact", name], check=True)
+        subprocess.run([sys.executable, os.path.abspath(__file__), *out_args, "--artifact", name], check=True)
 
 
 if __name__ == "__main__":
