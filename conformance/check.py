@@ -20,6 +20,7 @@ Usage: python check.py --work DIR --lib LIB [--site SITE] [CASE ...]
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -159,6 +160,42 @@ def diff_tol(a, b, atol, path):
         ATOL = old
 
 
+# Features that stay in TorchScript by design (docs/native.md): classes with no native
+# implementation at all. Any other feature left to TorchScript must owe it to a class that
+# recognition does not know (a tokenizer outside knownOps, say), never to a known class.
+BY_DESIGN = {"_ImagePreprocessing", "_AudioPreprocessing", "_TimeseriesPostprocessing"}
+WHY_RE = re.compile(r'^(input|output) feature "(.*?)" \((\w+)\): (.*)$')
+ALL_OR_NONE = "postprocessing runs natively only when every output feature can"
+
+
+def recognition_errors(st_info):
+    """Native recognition against this real export: every class recognition knows uses only
+    the operations core/native/ops.go lists for it, and every feature that could run natively
+    does (see issue 14: knownOps must come from real exports)."""
+    errs = []
+    code = st_info.get("code")
+    if code is None:
+        return ["model info has no stages.code (the library predates the op-set record)"]
+    unknown_class = set()
+    for c in code:
+        if c["known"] and c["unknown"]:
+            errs.append(f"feature {c['feature']}: Ludwig's {c['class']} uses {', '.join(c['unknown'])}, "
+                        f"which core/native/ops.go does not list for it")
+        if not c["known"]:
+            unknown_class.add(c["feature"])
+    for why in st_info.get("torchscript") or []:
+        m = WHY_RE.match(why)
+        if m is None:
+            if ALL_OR_NONE not in why:
+                errs.append(f"left to TorchScript: {why}")
+            continue
+        feature, cls = m.group(2), m.group(3)
+        if cls in BY_DESIGN or feature in unknown_class:
+            continue
+        errs.append(f"recognisable but not recognised: {why}")
+    return errs
+
+
 def evaluate(name, cdir, args):
     """Runs and checks one case. Returns (result, features, detail, details, notes)."""
     with open(os.path.join(cdir, "status.json")) as fh:
@@ -201,6 +238,7 @@ def evaluate(name, cdir, args):
             errs += [f"[{rname} native vs TorchScript] {x}" for x in g["native_vs_torchscript"]]
     notes = list(dict.fromkeys(notes))
     st_info = got.get("stages", {})
+    errs += [f"[recognition] {x}" for x in recognition_errors(st_info)]
     native = (f"native {len(st_info.get('native_inputs') or [])}/{len(case['inputs'])} in, "
               f"{len(st_info.get('native_outputs') or [])}/{len(case['outputs'])} out")
     if errs:

@@ -107,7 +107,7 @@ func (m *Model) buildInfo(warnings []string) Info {
 		Outputs:  []OutputInfo{},
 		Warnings: warnings,
 		// setupStages (stages.go) replaces this for an export directory.
-		Stages: StagesInfo{Mode: StagesTorchScript, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}},
+		Stages: noStages(StagesTorchScript),
 	}
 	if info.Warnings == nil {
 		info.Warnings = []string{}
