@@ -4,7 +4,7 @@
 Every golden file (one per model), every case, and in each case the request, the module inputs and
 every stage's values (preprocessed, predicted, postprocessed, the `full` form's columns) must be
 equal exactly: the goldens hold float32 values as the exact doubles, so no tolerance applies. A
-number must keep its JSON type too (1 and 1.0 differ). Prints one line per difference, with its
+number must keep its JSON type too (1 and 1.0 differ), and keys their order (the stages' output order). Prints one line per difference, with its
 path, and exits 1 if there is any; 0 and a summary when the folders agree. Standard library only.
 
 Used to prove that a change of the generator (testdata/generate.py --out DIR) moved nothing.
@@ -45,9 +45,12 @@ def differences(old: Any, new: Any, path: str) -> Iterator[str]:
         for key in new:
             if key not in old:
                 yield f"{path}.{key}: only in the new golden"
-        for key in old:
-            if key in new:
-                yield from differences(old[key], new[key], f"{path}.{key}")
+        common_old = [k for k in old if k in new]
+        common_new = [k for k in new if k in old]
+        if common_old != common_new:
+            yield f"{path}: keys in another order: {common_old} became {common_new}"
+        for key in common_old:
+            yield from differences(old[key], new[key], f"{path}.{key}")
         return
     if isinstance(old, list):
         if len(old) != len(new):

@@ -7,6 +7,7 @@ Deterministic and idempotent: every listed model directory is deleted and rewrit
 testdata/media alone: the requests read it); testdata/compare_goldens.py compares two golden folders.
 See testdata/README.md.
 """
+import importlib.machinery
 import os
 import shutil
 import subprocess
@@ -14,7 +15,30 @@ import sys
 
 sys.dont_write_bytecode = True  # keep testdata/gen free of __pycache__
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "gen"))  # the stub `ludwig` package and `testgen`
+REPO = os.path.dirname(HERE)
+GEN = os.path.join("testdata", "gen")  # `scripted` (the modules exports are compiled from) and `testgen`
+
+
+class _RelativeFinder(importlib.machinery.FileFinder):
+    """Finds modules under GEN and names their files relative to the repository: TorchScript
+    records each compiled function's source file in the archive (code/**.py.debug_pkl), and this
+    keeps the generating machine's directories out of the committed exports."""
+
+    def __init__(self, path: str):
+        super().__init__(path, (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES))
+        self.path = path  # FileFinder makes it absolute
+
+
+def _relative_hook(path: str):
+    if path == GEN or path.startswith(GEN + os.sep):
+        return _RelativeFinder(path)
+    raise ImportError("not under " + GEN)
+
+
+os.chdir(REPO)  # the relative paths below are the repository's
+sys.path_hooks.insert(0, _relative_hook)
+sys.path_importer_cache.clear()
+sys.path.insert(0, GEN)
 
 import torch  # noqa: E402
 
@@ -83,6 +107,14 @@ def build_artifact(name):
     raise SystemExit(f"unknown artifact {name}")
 
 
+def _rerun(args):
+    """Runs this script again in a new process, loaded by its path relative to the repository (the
+    tracer records the Python call stack, this file included, in the predictor's debug_pkl)."""
+    me = os.path.relpath(os.path.abspath(__file__), REPO)
+    code = f"import runpy; runpy.run_path({me!r}, run_name='__main__')"
+    subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=REPO)
+
+
 def main(argv):
     out_args = []
     if argv[:1] == ["--out"]:
@@ -110,7 +142,7 @@ def main(argv):
         # One process per export: TorchScript mangles the qualified names of classes scripted again in
         # the same process (__torch__...___torch_mangle_N._InferencePreprocessor), which a real
         # export (one `ludwig export_torchscript` per process) does not show.
-        subprocess.run([sys.executable, os.path.abspath(__file__), *out_args, "--one", name], check=True)
+        _rerun([*out_args, "--one", name])
     for name, src, kwargs in VARIANTS:
         if wanted and name not in wanted and src not in wanted:
             continue
@@ -124,7 +156,7 @@ def main(argv):
             continue
         if not os.path.isdir(os.path.join(MODELS_ROOT, src)):
             continue
-        subprocess.run([sys.executable, os.path.abspath(__file__), *out_args, "--artifact", name], check=True)
+        _rerun([*out_args, "--artifact", name])
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ from typing import Any, Dict, List, Tuple
 
 import torch
 
-from ludwig.models.inference import InferenceModule
-from ludwig.utils.carton_utils import generate_carton_torchscript
+from scripted.stages import InferenceModule, carton_module
 
 from testgen.export import CONFIG_FILE, METADATA_FILE, POSTPROCESSOR_FILE, PREPROCESSOR_FILE
 
@@ -231,9 +230,9 @@ def write_carton(models_root: str, golden_root: str, src: str, dst: str) -> str:
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     inference_module, config, metadata = build_inference_module(src_dir)
-    carton_module = generate_carton_torchscript(config, inference_module)
+    scripted_carton = carton_module(config, inference_module)
     model_path = os.path.join(out_dir, "model.pt.tmp")
-    torch.jit.save(carton_module, model_path)
+    torch.jit.save(scripted_carton, model_path)
     with open(model_path, "rb") as f:
         model_bytes = f.read()
     os.remove(model_path)

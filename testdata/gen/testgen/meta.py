@@ -12,13 +12,10 @@ import json
 
 import numpy as np
 
-from ludwig.utils.strings_utils import (
-    PADDING_SYMBOL,
-    UNKNOWN_SYMBOL,
-    create_vocabulary,
-    create_vocabulary_single_token,
-    str2bool,
-)
+from scripted.common import PAD as PADDING_SYMBOL
+from scripted.common import UNK as UNKNOWN_SYMBOL
+from scripted.tokenizers import make_tokenizer
+from scripted.vocab import label_vocabulary, read_bool, token_vocabulary
 
 LUDWIG_VERSION = "0.8.6"
 HIDDEN = 8
@@ -215,9 +212,7 @@ def _f32(x) -> float:
 
 
 def _tokenizer(name):
-    from ludwig.utils.tokenizers import get_tokenizer_from_registry
-
-    tok = get_tokenizer_from_registry(name)()
+    tok = make_tokenizer(name)
     return lambda s: tok(s)
 
 
@@ -261,9 +256,7 @@ def feature_metadata(spec, column, is_output):
         elif outlier == "fill_with_const":
             prep["computed_outlier_fill_value"] = float(prep["fill_value"])
     elif t == "category":
-        idx2str, str2idx, str2freq = create_vocabulary_single_token(
-            [str(v) for v in present], num_most_frequent=prep["most_common"]
-        )
+        idx2str, str2idx, str2freq = label_vocabulary([str(v) for v in present], prep["most_common"])
         meta.update({"idx2str": idx2str, "str2idx": str2idx, "str2freq": str2freq, "vocab_size": len(str2idx)})
     elif t == "binary":
         if any(isinstance(v, str) for v in present):
@@ -271,24 +264,22 @@ def feature_metadata(spec, column, is_output):
             fallback_true_label = prep["fallback_true_label"] or distinct[0]
             prep["fallback_true_label"] = fallback_true_label
             try:
-                s2b = {v: str2bool(v) for v in distinct}
-            except Exception:
-                s2b = {v: str2bool(v, fallback_true_label) for v in distinct}
+                s2b = {v: read_bool(v) for v in distinct}
+            except ValueError:
+                s2b = {v: read_bool(v, fallback_true_label) for v in distinct}
             bool2str = [k for k, v in sorted(s2b.items(), key=lambda item: item[1])]
             meta.update({"str2bool": s2b, "bool2str": bool2str, "fallback_true_label": fallback_true_label})
         prep["computed_fill_value"] = False
     elif t in ("set", "bag"):
-        vocab, str2idx, str2freq, line_length_max, _ = create_vocabulary(
-            [str(v) for v in present], _tokenizer(prep["tokenizer"]), lowercase=prep["lowercase"],
-            num_most_frequent=prep["most_common"], add_special_symbols=False,
-        )
+        vocab, str2idx, str2freq, line_length_max, _ = token_vocabulary(
+            [str(v) for v in present], _tokenizer(prep["tokenizer"]), prep["lowercase"], prep["most_common"],
+            symbols=False)
         meta.update({"idx2str": vocab, "str2idx": str2idx, "str2freq": str2freq, "vocab_size": len(str2idx),
                      "max_set_size": line_length_max})
     elif t in ("text", "sequence"):
-        vocab, str2idx, str2freq, line_length_max, pad_idx = create_vocabulary(
-            [str(v) for v in present], _tokenizer(prep["tokenizer"]), lowercase=prep["lowercase"],
-            num_most_frequent=prep["most_common"],
-        )
+        vocab, str2idx, str2freq, line_length_max, pad_idx = token_vocabulary(
+            [str(v) for v in present], _tokenizer(prep["tokenizer"]), prep["lowercase"], prep["most_common"],
+            symbols=True)
         if prep["sequence_length"] is not None:
             max_sequence_length = prep["sequence_length"]
         else:
@@ -311,7 +302,7 @@ def feature_metadata(spec, column, is_output):
     elif t == "audio":
         # AudioFeatureMixin.get_feature_meta: the sample rate of the first file.
         from testgen.media import read_audio
-        from ludwig.utils.audio_utils import get_length_in_samp, get_max_length_stft_based
+        from scripted.media import get_length_in_samp, get_max_length_stft_based
 
         _, sampling_rate_in_hz = read_audio(present[0])
         if prep["type"] == "fbank":

@@ -1,7 +1,7 @@
 """A tiny stand-in for Ludwig's ECD (encoder-combiner-decoder) model.
 
-SIMPLIFIED: Ludwig's ECD builds real encoders/combiners/decoders from the config; this one builds one
-small layer per feature so exports stay a few KB. What matters for the runtime is kept: it is traced
+A real ECD builds encoders, a combiner and decoders from the config; this one builds one small layer
+per feature so exports stay a few KB. What matters for the runtime is kept: it is traced
 (torch.jit.trace(..., strict=False)) on a batch of 2, takes Dict[str, Tensor] keyed by input feature
 name with the dtypes the preprocessors produce, and returns Dict[str, Tensor] keyed "<feature>::logits"
 with Ludwig's logits shapes (category/set [B,C], binary/number [B], sequence [B,L,V], vector [B,D]).
@@ -11,13 +11,37 @@ from typing import Dict, List
 import torch
 from torch import nn
 
-from ludwig.features.feature_registries import create_predict_module
-from ludwig.features.feature_utils import LudwigFeatureDict
-from ludwig.utils import output_feature_utils
+from scripted.common import module_key
+from scripted.naming import ludwig_name
+from scripted.registry import predict_module
 
-PADDING_IDX = 2  # SpecialSymbol.PADDING.value
+ECD_MODULE = "ludwig.models.ecd"
+
+PADDING_IDX = 2  # where <PAD> sits in a text/sequence vocabulary (common.SYMBOL_SLOTS)
 
 
+@ludwig_name("ludwig.features.feature_utils")
+class LudwigFeatureDict(nn.Module):
+    """Modules by feature name (any name: the ModuleDict holds them under common.module_key), in
+    insertion order. Named as the container of a real ECD, whose traced code shows it."""
+
+    def __init__(self):
+        super().__init__()
+        self.module_dict = nn.ModuleDict()
+        self.names: List[str] = []
+
+    def __setitem__(self, name: str, module: nn.Module) -> None:
+        self.module_dict[module_key(name)] = module
+        self.names.append(name)
+
+    def __getitem__(self, name: str) -> nn.Module:
+        return self.module_dict[module_key(name)]
+
+    def items(self):
+        return [(name, self[name]) for name in self.names]
+
+
+@ludwig_name(ECD_MODULE)
 class ScalarEncoder(nn.Module):
     """number / binary: [B] float32 -> [B,H]."""
 
@@ -29,6 +53,7 @@ class ScalarEncoder(nn.Module):
         return self.dense(x.to(torch.float32).reshape(-1, 1))
 
 
+@ludwig_name(ECD_MODULE)
 class CategoryEncoder(nn.Module):
     """category: [B] int32 -> [B,H]."""
 
@@ -40,6 +65,7 @@ class CategoryEncoder(nn.Module):
         return self.embed(x.long())
 
 
+@ludwig_name(ECD_MODULE)
 class DenseEncoder(nn.Module):
     """set / bag / vector / timeseries / h3 / date: [B,D] any dtype -> [B,H] (after scaling)."""
 
@@ -52,6 +78,7 @@ class DenseEncoder(nn.Module):
         return self.dense(x.to(torch.float32) / self.scale)
 
 
+@ludwig_name(ECD_MODULE)
 class SequenceEncoder(nn.Module):
     """text / sequence: [B,L] int64 -> masked mean of embeddings [B,H]."""
 
@@ -65,6 +92,7 @@ class SequenceEncoder(nn.Module):
         return emb.sum(1) / mask.sum(1).clamp(min=1.0)
 
 
+@ludwig_name(ECD_MODULE)
 class FlattenEncoder(nn.Module):
     """image [B,C,H,W] / audio [B,L,F] float32 -> flattened -> [B,H]."""
 
@@ -76,6 +104,7 @@ class FlattenEncoder(nn.Module):
         return self.dense(x.to(torch.float32).flatten(1))
 
 
+@ludwig_name(ECD_MODULE)
 class ConcatCombiner(nn.Module):
     def __init__(self, in_size: int, hidden: int):
         super().__init__()
@@ -85,6 +114,7 @@ class ConcatCombiner(nn.Module):
         return torch.tanh(self.fc(torch.cat(encoded, dim=-1)))
 
 
+@ludwig_name(ECD_MODULE)
 class Classifier(nn.Module):
     """category / set / vector decoder: [B,H] -> [B,C]."""
 
@@ -96,6 +126,7 @@ class Classifier(nn.Module):
         return self.dense(h)
 
 
+@ludwig_name(ECD_MODULE)
 class Regressor(nn.Module):
     """binary / number decoder: [B,H] -> [B]."""
 
@@ -107,8 +138,9 @@ class Regressor(nn.Module):
         return self.dense(h).squeeze(-1)
 
 
+@ludwig_name(ECD_MODULE)
 class SequenceGeneratorDecoder(nn.Module):
-    """sequence / text decoder (SIMPLIFIED: non-autoregressive): [B,H] -> [B,L,V]."""
+    """sequence / text decoder (non-autoregressive, unlike a real generator): [B,H] -> [B,L,V]."""
 
     def __init__(self, hidden: int, max_sequence_length: int, vocab_size: int):
         super().__init__()
@@ -119,6 +151,7 @@ class SequenceGeneratorDecoder(nn.Module):
         return self.dense(torch.tanh(h.unsqueeze(1) + self.position.unsqueeze(0)))
 
 
+@ludwig_name(ECD_MODULE)
 class ECD(nn.Module):
     def __init__(self, config: Dict, training_set_metadata: Dict, hidden: int = 8, weight_scale: float = 1.5):
         super().__init__()
@@ -170,7 +203,7 @@ class ECD(nn.Module):
             else:
                 raise ValueError(t)
             self.output_features[f["name"]] = dec
-            self.prediction_modules[f["name"]] = create_predict_module(f)
+            self.prediction_modules[f["name"]] = predict_module(f)
         with torch.no_grad():
             for p in self.parameters():
                 p.mul_(weight_scale)
@@ -181,7 +214,7 @@ class ECD(nn.Module):
         hidden = self.combiner(encoded)
         output_logits: Dict[str, torch.Tensor] = {}
         for name, dec in self.output_features.items():
-            output_feature_utils.set_output_feature_tensor(output_logits, name, "logits", dec(hidden))
+            output_logits[name + "::logits"] = dec(hidden)
         return output_logits
 
     @torch.no_grad()
