@@ -3,7 +3,7 @@
 - a monolithic scripted InferenceModule (`torch.jit.script(InferenceModule(pre, pred, post, config,
   metadata))`, what `LudwigModel.to_torchscript()` returns), saved as `inference_module.pt`, with or
   without the JSON files beside it;
-- a `.carton` (Ludwig v0.10's `export_carton`): the GeneratedInferenceModule of ludwig/utils/carton_utils.py
+- a `.carton` (Ludwig v0.10's `export_carton`): scripted.stages.GeneratedInferenceModule (a real carton's class)
   (forward(Dict[str, Any]) -> {output feature: predictions}) saved as model/model.pt in a zip with
   carton.toml and MANIFEST, laid out as cartonml's packer (carton/src/format/v1/save.rs) writes it:
   carton.toml and model/model.pt zstd-compressed (zip method 93), MANIFEST stored, MANIFEST lines
