@@ -55,7 +55,7 @@ type Named struct {
 type Entry struct {
 	Feature, Key string
 	// Value is a tensor.Tensor, []string, [][]string, []tensor.Tensor or
-	// another value copied from TorchScript.
+	// another value copied out of TorchScript.
 	Value any
 }
 
@@ -146,7 +146,7 @@ func ColumnName(feature, key string) string {
 	return feature + "_" + key
 }
 
-// AppendValue appends any value copied from TorchScript.
+// AppendValue appends any value copied out of TorchScript.
 func AppendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
