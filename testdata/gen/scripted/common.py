@@ -58,6 +58,13 @@ def split_flat_key(flat_key: str) -> Tuple[str, str]:
     return "::".join(parts[: len(parts) - 1]), parts[len(parts) - 1]
 
 
+def keep(module: torch.nn.Module, **attributes) -> None:
+    """Sets the attributes a scripted module carries (its metadata, baked into the export: the
+    names are those native recognition reads)."""
+    for name, value in attributes.items():
+        setattr(module, name, value)
+
+
 @ludwig_name("ludwig.features.base_feature")
 class PredictModule(torch.nn.Module):
     """Base of the predict modules: the output key names live on the module (scripted code reads

@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 import torch
 
-from scripted.common import UNK, ModuleInput, PredictModule, predictor_output
+from scripted.common import UNK, ModuleInput, PredictModule, keep, predictor_output
 from scripted.naming import ludwig_name
 from scripted.tokenizers import make_tokenizer
 
@@ -55,8 +55,8 @@ class _BinaryPreprocessing(torch.nn.Module):
 class _BinaryPredict(PredictModule):
     def __init__(self, threshold, calibration_module=None):
         super().__init__()
-        self.threshold = threshold
-        self.calibration_module = calibration_module
+        # calibration_module: an optional module from logits to probabilities (none here).
+        self.threshold, self.calibration_module = threshold, calibration_module
 
     def forward(self, inputs: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, torch.Tensor]:
         logits = predictor_output(inputs, feature_name, self.logits_key)
@@ -70,9 +70,8 @@ class _BinaryPostprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         labels = metadata.get("bool2str")
-        self.bool2str = None if labels is None else dict(enumerate(labels))
-        self.predictions_key = "predictions"
-        self.probabilities_key = "probabilities"
+        keep(self, bool2str=None if labels is None else dict(enumerate(labels)),
+             predictions_key="predictions", probabilities_key="probabilities")
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         decided = predictor_output(preds, feature_name, self.predictions_key)
@@ -108,8 +107,7 @@ class _CategoryPreprocessing(torch.nn.Module):
 class _CategoryPredict(PredictModule):
     def __init__(self, calibration_module=None, use_cumulative_probs=False):
         super().__init__()
-        self.calibration_module = calibration_module
-        self.use_cumulative_probs = use_cumulative_probs
+        self.calibration_module, self.use_cumulative_probs = calibration_module, use_cumulative_probs
 
     def forward(self, inputs: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, torch.Tensor]:
         logits = predictor_output(inputs, feature_name, self.logits_key)
@@ -129,10 +127,8 @@ class _CategoryPredict(PredictModule):
 class _CategoryPostprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
-        self.idx2str = dict(enumerate(metadata["idx2str"]))
-        self.unk = UNK
-        self.predictions_key = "predictions"
-        self.probabilities_key = "probabilities"
+        keep(self, idx2str=dict(enumerate(metadata["idx2str"])), unk=UNK,
+             predictions_key="predictions", probabilities_key="probabilities")
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         best = predictor_output(preds, feature_name, self.predictions_key)
@@ -150,12 +146,8 @@ class _SetPreprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any], is_bag: bool = False):
         super().__init__()
         prep = metadata["preprocessing"]
-        self.lowercase = prep["lowercase"]
-        self.tokenizer = make_tokenizer(prep["tokenizer"])
-        self.vocab_size = metadata["vocab_size"]
-        self.unknown_symbol = UNK
-        self.unit_to_id = metadata["str2idx"]
-        self.is_bag = is_bag
+        keep(self, lowercase=prep["lowercase"], tokenizer=make_tokenizer(prep["tokenizer"]), is_bag=is_bag,
+             vocab_size=metadata["vocab_size"], unit_to_id=metadata["str2idx"], unknown_symbol=UNK)
 
     def forward(self, v: ModuleInput) -> torch.Tensor:
         if not torch.jit.isinstance(v, List[str]):
@@ -191,10 +183,8 @@ class _SetPredict(PredictModule):
 class _SetPostprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
-        self.idx2str = dict(enumerate(metadata["idx2str"]))
-        self.predictions_key = "predictions"
-        self.probabilities_key = "probabilities"
-        self.unk = UNK
+        keep(self, idx2str=dict(enumerate(metadata["idx2str"])), unk=UNK,
+             predictions_key="predictions", probabilities_key="probabilities")
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         chosen = predictor_output(preds, feature_name, self.predictions_key)

@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional
 
 import torch
 
-from scripted.common import ModuleInput, PredictModule, predictor_output
+from scripted.common import ModuleInput, PredictModule, keep, predictor_output
 from scripted.naming import ludwig_name
 
 NUMBER = "ludwig.features.number_feature"
@@ -37,11 +37,9 @@ class _Affine(torch.nn.Module):
 class ZScoreTransformer(_Affine):
     def __init__(self, mean: float = None, std: float = None, **stats):
         super().__init__()
-        self.mu = _opt_float(mean)
-        self.sigma = _opt_float(std)
-        self.feature_name = stats.get("name", "")
-        if self.sigma == 0:
-            raise RuntimeError(f"zscore normalization of {self.feature_name!r}: the standard deviation is 0")
+        if std is not None and float(std) == 0:
+            raise RuntimeError(f"zscore normalization of {stats.get('name', '')!r}: the standard deviation is 0")
+        keep(self, mu=_opt_float(mean), sigma=_opt_float(std), feature_name=stats.get("name", ""))
 
     def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
         return self.shifted(x, self.mu, self.sigma)
@@ -54,10 +52,8 @@ class ZScoreTransformer(_Affine):
 class MinMaxTransformer(_Affine):
     def __init__(self, min: float = None, max: float = None, **stats):
         super().__init__()
-        self.min_value = _opt_float(min)
-        self.max_value = _opt_float(max)
-        known = self.min_value is not None and self.max_value is not None
-        self.range = self.max_value - self.min_value if known else None
+        low, high = _opt_float(min), _opt_float(max)
+        keep(self, min_value=low, max_value=high, range=None if low is None or high is None else high - low)
 
     def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
         return self.shifted(x, self.min_value, self.range)
@@ -70,10 +66,9 @@ class MinMaxTransformer(_Affine):
 class InterQuartileTransformer(_Affine):
     def __init__(self, q1: float = None, q2: float = None, q3: float = None, **stats):
         super().__init__()
-        self.q1, self.q2, self.q3 = _opt_float(q1), _opt_float(q2), _opt_float(q3)
-        known = self.q1 is not None and self.q3 is not None
-        self.interquartile_range = self.q3 - self.q1 if known else None
-        self.feature_name = stats.get("name", "")
+        low, mid, high = _opt_float(q1), _opt_float(q2), _opt_float(q3)
+        keep(self, q1=low, q2=mid, q3=high, interquartile_range=None if low is None or high is None else high - low,
+             feature_name=stats.get("name", ""))
 
     def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
         return self.shifted(x, self.q2, self.interquartile_range)
@@ -82,11 +77,15 @@ class InterQuartileTransformer(_Affine):
         return self.restored(x, self.q2, self.interquartile_range)
 
 
-@ludwig_name(NUMBER)
-class Log1pTransformer(torch.nn.Module):
+class _Stateless(torch.nn.Module):
+    """A normalisation without statistics (the metadata's are ignored)."""
+
     def __init__(self, **stats):
         super().__init__()
 
+
+@ludwig_name(NUMBER)
+class Log1pTransformer(_Stateless):
     def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
         return torch.log1p(x)
 
@@ -95,14 +94,13 @@ class Log1pTransformer(torch.nn.Module):
 
 
 @ludwig_name(NUMBER)
-class IdentityTransformer(torch.nn.Module):
-    def __init__(self, **stats):
-        super().__init__()
-
-    def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
-        return x
+class IdentityTransformer(_Stateless):
+    """No normalisation: both directions hand the values back."""
 
     def inverse_transform_inference(self, x: torch.Tensor) -> torch.Tensor:
+        return self.transform_inference(x)
+
+    def transform_inference(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
 
@@ -126,9 +124,8 @@ class _OutlierReplacer(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         prep = metadata["preprocessing"]
-        self.zscore_transformer = ZScoreTransformer(**metadata)
-        self.outlier_threshold = prep.get("outlier_threshold")
-        self.computed_outlier_fill_value = float(prep["computed_outlier_fill_value"])
+        keep(self, zscore_transformer=ZScoreTransformer(**metadata), outlier_threshold=prep.get("outlier_threshold"),
+             computed_outlier_fill_value=float(prep["computed_outlier_fill_value"]))
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
         distance = self.zscore_transformer.transform_inference(v).abs()
@@ -141,9 +138,8 @@ class _NumberPreprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         prep = metadata["preprocessing"]
-        self.computed_fill_value = float(prep["computed_fill_value"])
-        self.numeric_transformer = normalization_of(metadata)
-        self.outlier_replacer = None if prep.get("outlier_strategy") is None else _OutlierReplacer(metadata)
+        keep(self, computed_fill_value=float(prep["computed_fill_value"]), numeric_transformer=normalization_of(metadata),
+             outlier_replacer=None if prep.get("outlier_strategy") is None else _OutlierReplacer(metadata))
 
     def forward(self, v: ModuleInput) -> torch.Tensor:
         if torch.jit.isinstance(v, torch.Tensor):

@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 
 import torch
 
-from scripted.common import SOS, EOS, UNK, ModuleInput, PredictModule, predictor_output
+from scripted.common import EOS, SOS, UNK, ModuleInput, PredictModule, keep, predictor_output
 from scripted.naming import ludwig_name
 from scripted.tokenizers import make_tokenizer
 
@@ -30,16 +30,11 @@ class _SequencePreprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         prep = metadata["preprocessing"]
-        self.lowercase = prep["lowercase"]
-        self.tokenizer_type = prep["tokenizer"]
-        self.tokenizer = make_tokenizer(self.tokenizer_type)
-        self.padding_symbol = prep["padding_symbol"]
-        self.unknown_symbol = prep["unknown_symbol"]
-        self.start_symbol = SOS
-        self.stop_symbol = EOS
-        self.max_sequence_length = int(metadata["max_sequence_length"])
-        self.unit_to_id = metadata["str2idx"]
-        self.computed_fill_value = prep["computed_fill_value"]
+        keep(self, lowercase=prep["lowercase"], tokenizer_type=prep["tokenizer"], tokenizer=make_tokenizer(prep["tokenizer"]))
+        # the vocabulary, its special symbols, the row width and the text that stands for a missing value
+        keep(self, unit_to_id=metadata["str2idx"], padding_symbol=prep["padding_symbol"],
+             unknown_symbol=prep["unknown_symbol"], start_symbol=SOS, stop_symbol=EOS,
+             max_sequence_length=int(metadata["max_sequence_length"]), computed_fill_value=prep["computed_fill_value"])
 
     def forward(self, v: ModuleInput) -> torch.Tensor:
         if not torch.jit.isinstance(v, List[str]):
@@ -81,12 +76,8 @@ class _SequencePredict(PredictModule):
 class _SequencePostprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
-        self.max_sequence_length = int(metadata["max_sequence_length"])
-        self.idx2str = metadata["idx2str"]
-        self.unknown_symbol = UNK
-        self.predictions_key = "predictions"
-        self.probabilities_key = "probabilities"
-        self.probability_key = "probability"
+        keep(self, idx2str=metadata["idx2str"], unknown_symbol=UNK, max_sequence_length=int(metadata["max_sequence_length"]))
+        keep(self, predictions_key="predictions", probabilities_key="probabilities", probability_key="probability")
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         ids = predictor_output(preds, feature_name, self.predictions_key)
@@ -112,11 +103,9 @@ class _TimeseriesPreprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         prep = metadata["preprocessing"]
-        self.tokenizer = make_tokenizer(prep["tokenizer"])
-        self.padding = prep["padding"]
-        self.padding_value = float(prep["padding_value"])
-        self.max_timeseries_length = int(metadata["max_timeseries_length"])
-        self.computed_fill_value = prep["computed_fill_value"]
+        keep(self, tokenizer=make_tokenizer(prep["tokenizer"]), computed_fill_value=prep["computed_fill_value"],
+             max_timeseries_length=int(metadata["max_timeseries_length"]),
+             padding=prep["padding"], padding_value=float(prep["padding_value"]))
 
     def forward(self, v: ModuleInput) -> torch.Tensor:
         if torch.jit.isinstance(v, List[str]):

@@ -100,11 +100,8 @@ class InferenceModule(torch.nn.Module):
     def __init__(self, preprocessor, predictor, postprocessor,
                  config: Optional[Dict[str, Any]] = None, training_set_metadata: Optional[Dict[str, Any]] = None):
         super().__init__()
-        self.preprocessor = preprocessor
-        self.predictor = predictor
-        self.postprocessor = postprocessor
-        self.config = config
-        self.training_set_metadata = training_set_metadata
+        self.preprocessor, self.predictor, self.postprocessor = preprocessor, predictor, postprocessor
+        self.config, self.training_set_metadata = config, training_set_metadata
 
     def preprocessor_forward(self, inputs: Dict[str, ModuleInput]) -> Dict[str, torch.Tensor]:
         return self.preprocessor(inputs)

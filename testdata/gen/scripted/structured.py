@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import torch
 
-from scripted.common import ModuleInput, PredictModule, predictor_output
+from scripted.common import ModuleInput, PredictModule, keep, predictor_output
 from scripted.naming import ludwig_name
 
 VECTOR = "ludwig.features.vector_feature"
@@ -95,9 +95,8 @@ def h3_fields(cell: int) -> List[int]:
 class _H3Preprocessing(torch.nn.Module):
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
-        self.max_h3_resolution = H3_LEVELS
-        self.h3_padding_value = H3_UNUSED_DIGIT
-        self.computed_fill_value = float(metadata["preprocessing"]["computed_fill_value"])
+        keep(self, max_h3_resolution=H3_LEVELS, h3_padding_value=H3_UNUSED_DIGIT,
+             computed_fill_value=float(metadata["preprocessing"]["computed_fill_value"]))
 
     def forward(self, v: ModuleInput) -> torch.Tensor:
         if torch.jit.isinstance(v, torch.Tensor):

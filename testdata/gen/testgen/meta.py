@@ -20,141 +20,54 @@ from scripted.vocab import label_vocabulary, read_bool, token_vocabulary
 LUDWIG_VERSION = "0.8.6"
 HIDDEN = 8
 
-# Type defaults of Ludwig v0.8.6's preprocessing schemas (input features; outputs override a few).
+
+def _fill(value, strategy="fill_with_const"):
+    """A type's missing-value defaults: the strategy, and the fill value before and after training."""
+    return {"missing_value_strategy": strategy, "fill_value": value, "computed_fill_value": value}
+
+
+def _vocab(most_common, lowercase):
+    return {"most_common": most_common, "lowercase": lowercase}
+
+
+def _sequence_like(tokenizer, lowercase):
+    """What text and sequence share (text adds a few keys)."""
+    return {
+        **_fill(UNKNOWN_SYMBOL), **_vocab(20000, lowercase), "tokenizer": tokenizer, "padding": "right",
+        "max_sequence_length": 256, "sequence_length": None, "vocab_file": None, "ngram_size": 2,
+        "padding_symbol": PADDING_SYMBOL, "unknown_symbol": UNKNOWN_SYMBOL, "cache_encoder_embeddings": False,
+    }
+
+
+# Type defaults of Ludwig v0.8.6's preprocessing schemas (input features; outputs override a few). Key
+# order is free: every file that holds them is written with sorted keys.
 DEFAULT_PREPROCESSING = {
-    "number": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": 0.0,
-        "computed_fill_value": 0.0,
-        "normalization": "zscore",
-        "outlier_strategy": None,
-        "outlier_threshold": 3.0,
-        "computed_outlier_fill_value": None,
-    },
-    "category": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-        "cache_encoder_embeddings": False,
-    },
-    "binary": {
-        "missing_value_strategy": "fill_with_false",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "fallback_true_label": None,
-    },
-    "set": {
-        "tokenizer": "space",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-    },
-    "bag": {
-        "tokenizer": "space",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-    },
-    "text": {
-        "pretrained_model_name_or_path": None,
-        "tokenizer": "space_punct",
-        "vocab_file": None,
-        "sequence_length": None,
-        "max_sequence_length": 256,
-        "most_common": 20000,
-        "padding_symbol": PADDING_SYMBOL,
-        "unknown_symbol": UNKNOWN_SYMBOL,
-        "padding": "right",
-        "lowercase": True,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "ngram_size": 2,
-        "cache_encoder_embeddings": False,
-        "compute_idf": False,
-    },
-    "sequence": {
-        "tokenizer": "space",
-        "vocab_file": None,
-        "sequence_length": None,
-        "max_sequence_length": 256,
-        "most_common": 20000,
-        "padding_symbol": PADDING_SYMBOL,
-        "unknown_symbol": UNKNOWN_SYMBOL,
-        "padding": "right",
-        "lowercase": False,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "ngram_size": 2,
-        "cache_encoder_embeddings": False,
-    },
-    "vector": {
-        "vector_size": None,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-    },
-    "timeseries": {
-        "tokenizer": "space",
-        "timeseries_length_limit": 256,
-        "padding_value": 0.0,
-        "padding": "right",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-    },
-    "date": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-        "datetime_format": None,
-    },
-    "h3": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": 576495936675512319,
-        "computed_fill_value": 576495936675512319,
-    },
+    "number": {**_fill(0.0), "normalization": "zscore", "outlier_strategy": None, "outlier_threshold": 3.0,
+               "computed_outlier_fill_value": None},
+    "category": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "cache_encoder_embeddings": False},
+    "binary": {**_fill(None, "fill_with_false"), "fallback_true_label": None},
+    "set": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "tokenizer": "space"},
+    "bag": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "tokenizer": "space"},
+    "text": {**_sequence_like("space_punct", True), "pretrained_model_name_or_path": None, "compute_idf": False},
+    "sequence": _sequence_like("space", False),
+    "vector": {**_fill(""), "vector_size": None},
+    "timeseries": {**_fill(""), "tokenizer": "space", "padding": "right", "padding_value": 0.0,
+                   "timeseries_length_limit": 256},
+    "date": {**_fill(""), "datetime_format": None},
+    "h3": _fill(576495936675512319),
     "image": {
-        "missing_value_strategy": "bfill",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "height": None,
-        "width": None,
-        "num_channels": None,
-        "resize_method": "interpolate",
-        "infer_image_num_channels": True,
-        "infer_image_dimensions": True,
-        "infer_image_max_height": 256,
-        "infer_image_max_width": 256,
-        "infer_image_sample_size": 100,
-        "standardize_image": None,
-        "in_memory": True,
-        "num_processes": 1,
-        "requires_equal_dimensions": False,
+        **_fill(None, "bfill"), "height": None, "width": None, "num_channels": None, "resize_method": "interpolate",
+        "standardize_image": None, "requires_equal_dimensions": False, "in_memory": True, "num_processes": 1,
+        "infer_image_num_channels": True, "infer_image_dimensions": True, "infer_image_max_height": 256,
+        "infer_image_max_width": 256, "infer_image_sample_size": 100,
     },
     "audio": {
-        "audio_file_length_limit_in_s": 7.5,
-        "missing_value_strategy": "bfill",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "in_memory": True,
-        "padding_value": 0.0,
-        "norm": None,
-        "type": "fbank",
-        "window_length_in_s": 0.04,
-        "window_shift_in_s": 0.02,
-        "num_fft_points": None,
-        "window_type": "hamming",
-        "num_filter_bands": 80,
+        **_fill(None, "bfill"), "type": "fbank", "norm": None, "in_memory": True, "padding_value": 0.0,
+        "audio_file_length_limit_in_s": 7.5, "window_type": "hamming", "window_length_in_s": 0.04,
+        "window_shift_in_s": 0.02, "num_fft_points": None, "num_filter_bands": 80,
     },
 }
+
 
 OUTPUT_PREPROCESSING_OVERRIDES = {
     "number": {"missing_value_strategy": "drop_row", "normalization": None},
