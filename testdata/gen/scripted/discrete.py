@@ -123,12 +123,17 @@ class _CategoryPredict(PredictModule):
         return {self.predictions_key: best.long(), self.probabilities_key: p, self.logits_key: logits}
 
 
-@ludwig_name(CATEGORY)
-class _CategoryPostprocessing(torch.nn.Module):
+class _IndexedLabels(torch.nn.Module):
+    """Postprocessing that names class indices: idx2str, with unk for an index it lacks."""
+
     def __init__(self, metadata: Dict[str, Any]):
         super().__init__()
         keep(self, idx2str=dict(enumerate(metadata["idx2str"])), unk=UNK,
              predictions_key="predictions", probabilities_key="probabilities")
+
+
+@ludwig_name(CATEGORY)
+class _CategoryPostprocessing(_IndexedLabels):
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         best = predictor_output(preds, feature_name, self.predictions_key)
@@ -180,11 +185,7 @@ class _SetPredict(PredictModule):
 
 
 @ludwig_name(SET)
-class _SetPostprocessing(torch.nn.Module):
-    def __init__(self, metadata: Dict[str, Any]):
-        super().__init__()
-        keep(self, idx2str=dict(enumerate(metadata["idx2str"])), unk=UNK,
-             predictions_key="predictions", probabilities_key="probabilities")
+class _SetPostprocessing(_IndexedLabels):
 
     def forward(self, preds: Dict[str, torch.Tensor], feature_name: str) -> Dict[str, Any]:
         chosen = predictor_output(preds, feature_name, self.predictions_key)
