@@ -33,19 +33,21 @@ TENSOR_TYPES = {"number": 1, "h3": 1, "vector": 2, "date": 2, "image": 4, "audio
 # --- JSON --------------------------------------------------------------------
 
 
+def _numpy_value(o):
+    """The Python value json can write for a numpy scalar or array."""
+    if isinstance(o, np.datetime64):
+        return None if np.isnat(o) else str(o)
+    if isinstance(o, np.floating):  # float() also takes long double, whose tolist() stays numpy
+        return float(o)
+    # int and bool scalars and whole arrays: numpy's own conversion
+    # (np.int64 -> int, np.bool_ -> bool, arrays -> nested lists).
+    return o.tolist()
+
+
 def _default(o):
     """json.dumps fallback for numpy scalars and arrays, dates, pandas' missing values."""
-    if np is not None:
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return float(o)
-        if isinstance(o, np.bool_):
-            return bool(o)
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, np.datetime64):
-            return None if np.isnat(o) else str(o)
+    if np is not None and isinstance(o, (np.integer, np.floating, np.bool_, np.ndarray, np.datetime64)):
+        return _numpy_value(o)
     if pd is not None:
         if o is pd.NA or o is pd.NaT:
             return None
