@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
@@ -184,6 +186,10 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			// Ludwig reads an empty body as an empty form: every feature missing.
+			return &table{cells: map[string][]request.Cell{}, rows: 1}, nil
+		}
 		return jsonTable(body)
 	}
 	if err := readForm(r); err != nil {
@@ -194,11 +200,11 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 	}
 	ds := r.PostFormValue("dataset")
 	if ds == "" {
-		return nil, errors.New(`the form has no "dataset" field (pandas split JSON)`)
+		return nil, datasetError{errors.New(`the form has no "dataset" field (pandas split JSON)`)}
 	}
 	root, err := request.Parse([]byte(ds))
 	if err != nil {
-		return nil, err
+		return nil, datasetError{err}
 	}
 	if r.MultipartForm != nil && len(r.MultipartForm.File) > 0 {
 		uris := map[string]string{}
@@ -214,8 +220,17 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 		}
 		replaceFiles(&root, uris)
 	}
-	return cellTable(root)
+	t, err := cellTable(root)
+	if err != nil {
+		return nil, datasetError{err}
+	}
+	return t, nil
 }
+
+// datasetError is a missing or unreadable `dataset` field of
+// /batch_predict's form, which `ludwig serve` answers with its fixed 500
+// body.
+type datasetError struct{ error }
 
 func replaceFiles(c *request.Cell, uris map[string]string) {
 	switch c.Kind {
@@ -248,19 +263,20 @@ func badBody(w http.ResponseWriter, err error) {
 	writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot read the request: " + err.Error()})
 }
 
-// scoreTable checks the table has every input and runs it in the full form.
+// scoreTable checks the table has every input and runs it on the first
+// model in the full form; failures are answered as `ludwig serve` answers.
 func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*request.Cell, bool) {
-	m := s.models[0].Model
-	if missing := missingFeatures(m, t.keys()); len(missing) > 0 {
+	m := &s.models[0]
+	if sw, ok := w.(*statusWriter); ok {
+		sw.model = m.Name
+	}
+	if missing := missingFeatures(m.Model, t.keys()); len(missing) > 0 {
 		writeJSON(w, http.StatusBadRequest, missingError(missing))
 		return nil, false
 	}
-	res, err := s.infer(r.Context(), m, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full})
-	if err != nil {
-		s.inferFailed(w, r, err)
-		return nil, false
-	}
-	out, err := request.Parse(res.JSON)
+	start := time.Now()
+	out, err := s.scoreFull(r, m, t)
+	s.stats.record(m.Name, err == nil, t.rows, 0, time.Since(start))
 	if err != nil {
 		s.inferFailed(w, r, err)
 		return nil, false
@@ -268,7 +284,20 @@ func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*
 	if sw, ok := w.(*statusWriter); ok {
 		sw.rows += t.rows
 	}
-	return &out, true
+	return out, true
+}
+
+// scoreFull runs a table on m in the full form and returns its columns.
+func (s *Server) scoreFull(r *http.Request, m *Model, t *table) (*request.Cell, error) {
+	res, err := s.infer(r.Context(), m.Model, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full})
+	if err != nil {
+		return nil, err
+	}
+	out, err := request.Parse(res.JSON)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
@@ -291,16 +320,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A flat object: each column's value for the row.
-	b := []byte{'{'}
-	for i, k := range out.Keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = response.AppendString(b, k)
-		b = append(b, ':')
-		b = out.Values[i].Items[0].AppendJSON(b)
-	}
-	writeRaw(w, http.StatusOK, append(b, '}'))
+	writeRaw(w, http.StatusOK, appendRecord(nil, out, 0))
 }
 
 func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
@@ -310,6 +330,11 @@ func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
 	}
 	defer removeForm(r)
 	t, err := readTable(r, true)
+	var de datasetError
+	if errors.As(err, &de) {
+		s.inferFailed(w, r, de.error)
+		return
+	}
 	if err != nil {
 		badBody(w, err)
 		return

@@ -58,6 +58,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	stages := stagesFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads per call (0: 1)")
 	logFormat := fs.String("log-format", "text", "access log format on stderr: text or json")
+	accessLog := fs.String("access-log", "on", "access log: on, off, or sample=N (one successful request in N; errors always)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,6 +78,11 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 		return 2
 	}
 	logger := slog.New(handler)
+	every, err := parseAccessLog(*accessLog)
+	if err != nil {
+		fmt.Fprintln(stderr, "ludwig-infer serve:", err)
+		return 2
+	}
 	if *threads > 0 {
 		if err := core.SetThreads(*threads); err != nil {
 			return fail(stderr, "serve", err)
@@ -110,7 +116,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 		logger.Info("model loaded", "name", name, "dir", dir)
 	}
 	srv := &http.Server{
-		Handler:      server.New(served, server.Options{InferTimeout: *inferTimeout, MaxBody: *maxBody, AllowOrigin: *allowOrigin, Log: logger}),
+		Handler:      server.New(served, server.Options{InferTimeout: *inferTimeout, MaxBody: *maxBody, AllowOrigin: *allowOrigin, Log: logger, AccessLogEvery: every}),
 		ReadTimeout:  *readTimeout,
 		WriteTimeout: *writeTimeout,
 	}
@@ -144,4 +150,21 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// parseAccessLog reads --access-log: on (every request: 0), off (-1) or
+// sample=N (N >= 1).
+func parseAccessLog(v string) (int, error) {
+	switch v {
+	case "on":
+		return 0, nil
+	case "off":
+		return -1, nil
+	}
+	if n, ok := strings.CutPrefix(v, "sample="); ok {
+		if k, err := strconv.Atoi(n); err == nil && k >= 1 {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("--access-log must be on, off or sample=N with N >= 1, got %q", v)
 }

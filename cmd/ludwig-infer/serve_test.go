@@ -117,3 +117,26 @@ func TestServeAccessLogAndNames(t *testing.T) {
 	assert.Equal(t, 2, serve(nil, io.Discard, &out, serveConfig{}))
 	assert.Contains(t, out.String(), "at least one --model is required")
 }
+
+func TestServeAccessLogFlag(t *testing.T) {
+	for v, want := range map[string]int{"on": 0, "off": -1, "sample=10": 10, "sample=1": 1} {
+		got, err := parseAccessLog(v)
+		require.NoError(t, err, v)
+		assert.Equal(t, want, got, v)
+	}
+	for _, v := range []string{"sample=0", "sample=x", "yes", ""} {
+		_, err := parseAccessLog(v)
+		assert.EqualError(t, err, `--access-log must be on, off or sample=N with N >= 1, got "`+v+`"`)
+	}
+	var out bytes.Buffer
+	assert.Equal(t, 2, serve([]string{"--model", golden.ModelDir("tabular"), "--access-log", "sometimes"}, io.Discard, &out, serveConfig{}))
+	assert.Contains(t, out.String(), `--access-log must be on, off or sample=N with N >= 1, got "sometimes"`)
+
+	url, stop, code, stderr := startServe(t, "--model", golden.ModelDir("tabular"), "--access-log", "off")
+	resp, err := http.Get(url + "/v2/health/live")
+	require.NoError(t, err)
+	resp.Body.Close()
+	close(stop)
+	assert.Equal(t, 0, <-code)
+	assert.NotContains(t, stderr.String(), `msg=request`)
+}
