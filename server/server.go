@@ -142,16 +142,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) finish(sw *statusWriter, r *http.Request, start time.Time) {
-	d := time.Since(start)
-	s.metrics.observe(routeOf(r.URL.Path), sw.model, sw.code, d, sw.rows)
+	s.observe(sw, routeOf(r.URL.Path), r.Method, r.URL.Path, r.RemoteAddr, time.Since(start))
+}
+
+// observe counts a finished request in the metrics and writes its access log
+// line (sampled as Options.AccessLogEvery says).
+func (s *Server) observe(sw *statusWriter, route, method, path, remote string, d time.Duration) {
+	s.metrics.observe(route, sw.model, sw.code, d, sw.rows)
 	switch every := uint64(s.opts.AccessLogEvery); {
 	case s.opts.AccessLogEvery < 0:
 		return
 	case every > 1 && sw.code < 400 && s.logged.Add(1)%every != 1:
 		return
 	}
-	s.opts.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.code,
-		"latency_ms", float64(d.Microseconds())/1000, "rows", sw.rows, "remote", r.RemoteAddr)
+	s.opts.Log.Info("request", "method", method, "path", path, "status", sw.code,
+		"latency_ms", float64(d.Microseconds())/1000, "rows", sw.rows, "remote", remote)
 }
 
 // routeOf maps a path to a bounded metrics label.

@@ -174,35 +174,45 @@ func modelMetadata(m *Model) map[string]any {
 // may have.
 const maxBatchSize = request.MaxRows
 
-// configTensor is a tensor of Triton's model config: dims without the batch
-// dimension ([1] reshaped to [] for one value per row).
-func configTensor(tm tensorMeta) map[string]any {
-	ct := map[string]any{"name": tm.Name, "data_type": "TYPE_" + configType(tm.Datatype), "dims": tm.Shape[1:]}
-	if len(tm.Shape) == 1 {
-		ct["dims"] = []int64{1}
-		ct["reshape"] = map[string]any{"shape": []int64{}}
-	}
-	return ct
+// configTensor is a tensor of Triton's model config: its datatype as the
+// config spells it (BYTES is STRING), dims without the batch dimension, and
+// for one value per row dims [1] reshaped to [] (as Triton writes them).
+type configTensor struct {
+	name, dataType string
+	dims           []int64
+	reshape        bool
 }
 
-// configType spells a datatype as Triton's config does (BYTES is STRING).
-func configType(dt string) string {
-	if dt == "BYTES" {
-		return "STRING"
+func configTensors(metas []tensorMeta) []configTensor {
+	out := make([]configTensor, len(metas))
+	for i, tm := range metas {
+		dt := tm.Datatype
+		if dt == "BYTES" {
+			dt = "STRING"
+		}
+		out[i] = configTensor{name: tm.Name, dataType: "TYPE_" + dt, dims: tm.Shape[1:]}
+		if len(tm.Shape) == 1 {
+			out[i].dims, out[i].reshape = []int64{1}, true
+		}
 	}
-	return dt
+	return out
+}
+
+func configJSON(ts []configTensor) []map[string]any {
+	out := make([]map[string]any, len(ts))
+	for i, t := range ts {
+		out[i] = map[string]any{"name": t.name, "data_type": t.dataType, "dims": t.dims}
+		if t.reshape {
+			out[i]["reshape"] = map[string]any{"shape": []int64{}}
+		}
+	}
+	return out
 }
 
 func modelConfig(m *Model) map[string]any {
-	var ins, outs []map[string]any
-	for _, tm := range inputMetas(m) {
-		ins = append(ins, configTensor(tm))
-	}
-	for _, tm := range outputMetas(m) {
-		outs = append(outs, configTensor(tm))
-	}
 	return map[string]any{"name": m.Name, "platform": Platform, "backend": "", "max_batch_size": maxBatchSize,
-		"input": ins, "output": outs, "version_policy": map[string]any{"latest": map[string]int{"num_versions": 1}}}
+		"input": configJSON(configTensors(inputMetas(m))), "output": configJSON(configTensors(outputMetas(m))),
+		"version_policy": map[string]any{"latest": map[string]int{"num_versions": 1}}}
 }
 
 // v2Infer decodes {"inputs": [...], "outputs": [...]} (JSON, or JSON then

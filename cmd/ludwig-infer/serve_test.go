@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -11,8 +12,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ludwig-infer/ludwig-infer/internal/golden"
+	pb "github.com/ludwig-infer/ludwig-infer/proto/inference"
 )
 
 // startServe runs `ludwig-infer serve` in a goroutine on a free loopback
@@ -139,4 +143,28 @@ func TestServeAccessLogFlag(t *testing.T) {
 	close(stop)
 	assert.Equal(t, 0, <-code)
 	assert.NotContains(t, stderr.String(), `msg=request`)
+}
+
+func TestServeGRPC(t *testing.T) {
+	grpcReady := make(chan string, 1)
+	ready := make(chan string, 1)
+	stop := make(chan struct{})
+	code := make(chan int, 1)
+	var stderr syncBuffer
+	go func() {
+		code <- serve([]string{"--port", "0", "--grpc-port", "0", "--model", golden.ModelDir("tabular")}, io.Discard, &stderr, serveConfig{ready: ready, grpcReady: grpcReady, stop: stop})
+	}()
+	addr := <-grpcReady
+	<-ready
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	client := pb.NewGRPCInferenceServiceClient(conn)
+	resp, err := client.ModelReady(context.Background(), &pb.ModelReadyRequest{Name: "tabular"})
+	require.NoError(t, err)
+	assert.True(t, resp.GetReady())
+	close(stop)
+	assert.Equal(t, 0, <-code)
+	assert.Contains(t, stderr.String(), `msg=request method=GRPC path=/inference.GRPCInferenceService/ModelReady status=200`)
+	assert.Contains(t, stderr.String(), `addr=grpc://127.0.0.1:`)
 }
