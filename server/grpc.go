@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	_ "google.golang.org/grpc/encoding/gzip" // clients' compression_algorithm="gzip"
 	"google.golang.org/grpc/peer"
 	grpcstatus "google.golang.org/grpc/status"
 
