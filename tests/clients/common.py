@@ -155,3 +155,21 @@ def check_full_record(model, case, row, record):
 
 if __name__ == "__main__":
     sys.exit("common.py is a helper module")
+
+
+def run_readme_example(name, server):
+    """Runs the README's Python block after `<!-- client-example: name -->`
+    against server (its ports for the README's 8000 and 8001) and returns
+    what it printed."""
+    import contextlib
+    import io
+
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    m = re.search(r"<!-- client-example: " + re.escape(name) + r" -->\n```python\n(.*?)```", text, re.S)
+    assert m, "README.md has no example " + name
+    code = m.group(1).replace("localhost:8000", server.http).replace("localhost:8001", server.grpc)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md:" + name, "exec"), {"__name__": "__readme__"})
+    return out.getvalue()

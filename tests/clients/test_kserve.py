@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from kserve import InferenceGRPCClient, InferenceRESTClient, InferInput, InferRequest, RESTConfig
 
-from common import CASES, MODELS, Server, check_full_record, check_output, datatype, expected, golden, inputs
+from common import CASES, MODELS, Server, check_full_record, check_output, datatype, expected, golden, inputs, run_readme_example
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,7 @@ def test_rest_v1_error(server):
         finally:
             await client.close()
     run(go())
+
+
+def test_readme_example(server):
+    assert run_readme_example("kserve-v1", server) == "plus 1\n"

@@ -10,7 +10,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from common import CASES, MODELS, Server, check_output, datatype, expected, inputs
+from common import CASES, MODELS, Server, check_output, datatype, expected, inputs, run_readme_example
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +176,9 @@ def test_grpc_errors_and_statistics(grpc):
     stats = grpc.get_inference_statistics("tabular", as_json=True)["model_stats"][0]
     assert int(stats["inference_stats"]["success"]["count"]) > 0
     assert int(stats["inference_count"]) > 0
+
+
+@pytest.mark.parametrize("example", ["tritonclient-http", "tritonclient-grpc"])
+def test_readme_example(server, example):
+    # tabular's batch1_ints: predicted "plus", 4 probabilities.
+    assert run_readme_example(example, server) == "plus (1, 4)\n"
