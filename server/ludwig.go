@@ -265,7 +265,7 @@ func badBody(w http.ResponseWriter, err error) {
 
 // scoreTable checks the table has every input and runs it on the first
 // model in the full form; failures are answered as `ludwig serve` answers.
-func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*request.Cell, bool) {
+func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table, received time.Time) (*request.Cell, bool) {
 	m := &s.models[0]
 	if sw, ok := w.(*statusWriter); ok {
 		sw.model = m.Name
@@ -275,8 +275,9 @@ func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*
 		return nil, false
 	}
 	start := time.Now()
-	out, err := s.scoreFull(r, m, t)
-	s.stats.record(m.Name, err == nil, t.rows, 0, time.Since(start))
+	var tm core.Timings
+	out, err := s.scoreFull(r, m, t, &tm)
+	s.recordInference(m.Name, err == nil, t.rows, received, start, tm)
 	if err != nil {
 		s.inferFailed(w, r, err)
 		return nil, false
@@ -288,8 +289,8 @@ func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*
 }
 
 // scoreFull runs a table on m in the full form and returns its columns.
-func (s *Server) scoreFull(r *http.Request, m *Model, t *table) (*request.Cell, error) {
-	res, err := s.infer(r.Context(), m.Model, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full})
+func (s *Server) scoreFull(r *http.Request, m *Model, t *table, tm *core.Timings) (*request.Cell, error) {
+	res, err := s.infer(r.Context(), m.Model, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full, Timings: tm})
 	if err != nil {
 		return nil, err
 	}
@@ -305,6 +306,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
+	received := time.Now()
 	defer removeForm(r)
 	t, err := readTable(r, false)
 	if err != nil {
@@ -315,7 +317,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "/predict scores one row; send several to /batch_predict"})
 		return
 	}
-	out, ok := s.scoreTable(w, r, t)
+	out, ok := s.scoreTable(w, r, t, received)
 	if !ok {
 		return
 	}
@@ -328,6 +330,7 @@ func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
+	received := time.Now()
 	defer removeForm(r)
 	t, err := readTable(r, true)
 	var de datasetError
@@ -339,7 +342,7 @@ func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
 		badBody(w, err)
 		return
 	}
-	out, ok := s.scoreTable(w, r, t)
+	out, ok := s.scoreTable(w, r, t, received)
 	if !ok {
 		return
 	}

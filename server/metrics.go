@@ -1,134 +1,92 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
-	"sort"
-	"strings"
-	"sync"
+	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ludwig-infer/ludwig-infer/core"
 )
+
+// Metrics, with the Prometheus Go client (recording a request costs under
+// 2 µs with it, about 1 µs more than the hand-written writer it replaced, on
+// requests of 200 µs and more: docs/server.md): requests, errors, rows and
+// latency by route and model; per-stage durations by model; the Go
+// runtime's and the process's collectors.
 
 // latencyBuckets are the histograms' upper bounds in seconds.
 var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-// histogram counts durations into latencyBuckets.
-type histogram struct {
-	counts []uint64 // per bucket (made cumulative when written)
-	sum    float64
-	total  uint64
-}
-
-func (h *histogram) observe(d time.Duration) {
-	if h.counts == nil {
-		h.counts = make([]uint64, len(latencyBuckets))
-	}
-	sec := d.Seconds()
-	for i, b := range latencyBuckets {
-		if sec <= b {
-			h.counts[i]++
-			break
-		}
-	}
-	h.sum += sec
-	h.total++
-}
-
-// write renders h as series name with the label set labels (`k="v",...`).
-func (h *histogram) write(w *strings.Builder, name, labels string) {
-	var cum uint64
-	for i, b := range latencyBuckets {
-		if h.counts != nil {
-			cum += h.counts[i]
-		}
-		fmt.Fprintf(w, "%s_bucket{%s,le=\"%g\"} %d\n", name, labels, b, cum)
-	}
-	fmt.Fprintf(w, "%s_bucket{%s,le=\"+Inf\"} %d\n", name, labels, h.total)
-	fmt.Fprintf(w, "%s_sum{%s} %g\n", name, labels, h.sum)
-	fmt.Fprintf(w, "%s_count{%s} %d\n", name, labels, h.total)
-}
-
-// seriesKey is a route and the model it served ("" for routes without one).
-type seriesKey struct{ route, model string }
-
-func (k seriesKey) labels() string {
-	return fmt.Sprintf("route=%q,model=%q", k.route, k.model)
-}
-
-type routeStats struct {
-	latency histogram
-	rows    uint64
-	byCode  map[int]uint64
-	errors  uint64
-}
-
-// metrics are the Prometheus series: requests by route, model and code,
-// errors, a latency histogram per route and model, and rows scored.
+// metrics are one server's series, in their own registry.
 type metrics struct {
-	mu     sync.Mutex
-	routes map[seriesKey]*routeStats
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	rows     *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	stages   *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics { return &metrics{routes: map[seriesKey]*routeStats{}} }
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ludwig_infer_requests_total",
+			Help: "Requests by route, model and status code (gRPC calls with the HTTP status of their code)."}, []string{"route", "model", "code"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ludwig_infer_errors_total",
+			Help: "Requests answered with a status >= 400."}, []string{"route", "model"}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ludwig_infer_rows_total",
+			Help: "Rows scored."}, []string{"route", "model"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ludwig_infer_request_duration_seconds",
+			Help: "Request latency.", Buckets: latencyBuckets}, []string{"route", "model"}),
+		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ludwig_infer_stage_duration_seconds",
+			Help:    "Time of each part of a successful inference call: queue (reading and decoding the request), preprocess, predict, postprocess.",
+			Buckets: latencyBuckets}, []string{"model", "stage"}),
+	}
+	m.registry.MustRegister(m.requests, m.errors, m.rows, m.latency, m.stages,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
 
+// observe counts one finished request ("" model for routes without one).
 func (m *metrics) observe(route, model string, code int, d time.Duration, rows int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k := seriesKey{route, model}
-	st := m.routes[k]
-	if st == nil {
-		st = &routeStats{byCode: map[int]uint64{}}
-		m.routes[k] = st
-	}
-	st.latency.observe(d)
-	st.rows += uint64(rows)
-	st.byCode[code]++
+	m.requests.WithLabelValues(route, model, strconv.Itoa(code)).Inc()
+	errs := m.errors.WithLabelValues(route, model) // created at 0 on first use
 	if code >= 400 {
-		st.errors++
+		errs.Inc()
 	}
+	if rows > 0 {
+		m.rows.WithLabelValues(route, model).Add(float64(rows))
+	}
+	m.latency.WithLabelValues(route, model).Observe(d.Seconds())
 }
 
-// write renders the Prometheus text exposition format (version 0.0.4).
-func (m *metrics) write(w *strings.Builder) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	keys := make([]seriesKey, 0, len(m.routes))
-	for k := range m.routes {
-		keys = append(keys, k)
+// observeStages records a successful call's stage durations.
+func (m *metrics) observeStages(model string, queue time.Duration, t core.Timings) {
+	m.stages.WithLabelValues(model, "queue").Observe(queue.Seconds())
+	m.stages.WithLabelValues(model, "preprocess").Observe(t.Preprocess.Seconds())
+	m.stages.WithLabelValues(model, "predict").Observe(t.Predict.Seconds())
+	m.stages.WithLabelValues(model, "postprocess").Observe(t.Postprocess.Seconds())
+}
+
+// recordInference counts one inference call on model in the statistics and,
+// when it succeeded, the stage metrics: received is when the request
+// arrived, start when inference began.
+func (s *Server) recordInference(model string, ok bool, rows int, received, start time.Time, t core.Timings) {
+	if start.IsZero() { // refused before inference
+		s.stats.record(model, false, 0, 0, core.Timings{})
+		return
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].route != keys[j].route {
-			return keys[i].route < keys[j].route
-		}
-		return keys[i].model < keys[j].model
-	})
-	w.WriteString("# HELP ludwig_infer_requests_total Requests by route, model and status code.\n# TYPE ludwig_infer_requests_total counter\n")
-	for _, k := range keys {
-		codes := make([]int, 0)
-		for c := range m.routes[k].byCode {
-			codes = append(codes, c)
-		}
-		sort.Ints(codes)
-		for _, c := range codes {
-			fmt.Fprintf(w, "ludwig_infer_requests_total{%s,code=\"%d\"} %d\n", k.labels(), c, m.routes[k].byCode[c])
-		}
-	}
-	w.WriteString("# HELP ludwig_infer_errors_total Requests answered with a status >= 400.\n# TYPE ludwig_infer_errors_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(w, "ludwig_infer_errors_total{%s} %d\n", k.labels(), m.routes[k].errors)
-	}
-	w.WriteString("# HELP ludwig_infer_rows_total Rows scored.\n# TYPE ludwig_infer_rows_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(w, "ludwig_infer_rows_total{%s} %d\n", k.labels(), m.routes[k].rows)
-	}
-	w.WriteString("# HELP ludwig_infer_request_duration_seconds Request latency.\n# TYPE ludwig_infer_request_duration_seconds histogram\n")
-	for _, k := range keys {
-		m.routes[k].latency.write(w, "ludwig_infer_request_duration_seconds", k.labels())
+	queue := start.Sub(received)
+	s.stats.record(model, ok, rows, queue, t)
+	if ok {
+		s.metrics.observeStages(model, queue, t)
 	}
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	var b strings.Builder
-	s.metrics.write(&b)
-	writeBody(w, http.StatusOK, "text/plain; version=0.0.4", []byte(b.String()))
+	promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

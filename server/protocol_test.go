@@ -320,7 +320,7 @@ func TestCompression(t *testing.T) {
 	b, err := io.ReadAll(zr)
 	require.NoError(t, err)
 	resp.Body.Close()
-	assert.Contains(t, string(b), `ludwig_infer_requests_total{route="/v2/models/infer",model="tabular",code="200"} 2`)
+	assert.Contains(t, string(b), `ludwig_infer_requests_total{code="200",model="tabular",route="/v2/models/infer"} 2`)
 
 	// A bomb: 1 MiB of zeros in a few KiB is a 413 past the 4 KiB limit.
 	bomb := gz(append([]byte(`{"inputs": [`), make([]byte, 1<<20)...))

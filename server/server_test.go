@@ -344,7 +344,13 @@ func TestConcurrentClientsAndMetrics(t *testing.T) {
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Contains(t, string(b), `ludwig_infer_requests_total{route="/batch_predict",model="tabular",code="200"} 321`)
-	assert.Contains(t, string(b), `ludwig_infer_rows_total{route="/batch_predict",model="tabular"} 321`)
-	assert.Contains(t, string(b), `ludwig_infer_request_duration_seconds_count{route="/batch_predict",model="tabular"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_requests_total{code="200",model="tabular",route="/batch_predict"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_rows_total{model="tabular",route="/batch_predict"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_request_duration_seconds_count{model="tabular",route="/batch_predict"} 321`)
+	for _, stage := range []string{"queue", "preprocess", "predict", "postprocess"} {
+		assert.Contains(t, string(b), `ludwig_infer_stage_duration_seconds_count{model="tabular",stage="`+stage+`"} 321`)
+	}
+	assert.Contains(t, string(b), `ludwig_infer_errors_total{model="tabular",route="/batch_predict"} 0`)
+	assert.Contains(t, string(b), "\ngo_goroutines ")
+	assert.Contains(t, string(b), "\nprocess_resident_memory_bytes ")
 }

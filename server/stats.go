@@ -4,19 +4,22 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/ludwig-infer/ludwig-infer/core"
 )
 
 // modelStats are one model's inference statistics, as Triton's statistics
 // extension reports them: successful and failed calls with their cumulative
 // durations, the time spent before inference (reading and decoding the
-// request: "queue") and in inference ("compute_infer"), rows scored.
+// request: "queue"), in preprocessing ("compute_input"), the predictor
+// ("compute_infer") and postprocessing ("compute_output"), rows scored.
 type modelStats struct {
 	success, fail     uint64
 	successNs, failNs uint64
-	queueNs, inferNs  uint64
+	queueNs, inputNs  uint64
+	inferNs, outputNs uint64
 	rows              uint64
 	lastInference     int64 // Unix milliseconds
-	calls             uint64
 }
 
 // statistics hold every model's modelStats.
@@ -28,8 +31,8 @@ type statistics struct {
 func newStatistics() *statistics { return &statistics{models: map[string]*modelStats{}} }
 
 // record counts one inference call on model: ok or failed, its rows, the
-// time before inference (queue) and the inference itself.
-func (s *statistics) record(model string, ok bool, rows int, queue, infer time.Duration) {
+// time before inference (queue) and its stages.
+func (s *statistics) record(model string, ok bool, rows int, queue time.Duration, t core.Timings) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.models[model]
@@ -37,12 +40,14 @@ func (s *statistics) record(model string, ok bool, rows int, queue, infer time.D
 		st = &modelStats{}
 		s.models[model] = st
 	}
-	total := uint64(queue + infer)
+	total := uint64(queue + t.Preprocess + t.Predict + t.Postprocess)
 	if ok {
 		st.success++
 		st.successNs += total
 		st.queueNs += uint64(queue)
-		st.inferNs += uint64(infer)
+		st.inputNs += uint64(t.Preprocess)
+		st.inferNs += uint64(t.Predict)
+		st.outputNs += uint64(t.Postprocess)
 		st.rows += uint64(rows)
 		st.lastInference = time.Now().UnixMilli()
 	} else {
@@ -88,9 +93,9 @@ func (s *statistics) snapshot(models []Model, only string) []modelStatJSON {
 				"success":        {st.success, st.successNs},
 				"fail":           {st.fail, st.failNs},
 				"queue":          {st.success, st.queueNs},
-				"compute_input":  {0, 0},
+				"compute_input":  {st.success, st.inputNs},
 				"compute_infer":  {st.success, st.inferNs},
-				"compute_output": {0, 0},
+				"compute_output": {st.success, st.outputNs},
 				"cache_hit":      {0, 0},
 				"cache_miss":     {0, 0},
 			},

@@ -327,14 +327,14 @@ func clientSpelling(msg string, schema *export.Schema, byFeature map[string]stri
 func (s *Server) runInfer(ctx context.Context, m *Model, req *inferRequest, received time.Time) ([]outTensor, *v2Err) {
 	table, byFeature, verr := prepare(m, req)
 	if verr != nil {
-		s.stats.record(m.Name, false, 0, 0, 0)
+		s.recordInference(m.Name, false, 0, received, time.Time{}, core.Timings{})
 		return nil, verr
 	}
 	start := time.Now()
-	res, err := s.infer(ctx, m.Model, core.Request{Table: table, NoPaths: true}, core.InferOptions{Form: response.Columns, TensorOutputs: true})
-	took := time.Since(start)
+	var tm core.Timings
+	res, err := s.infer(ctx, m.Model, core.Request{Table: table, NoPaths: true}, core.InferOptions{Form: response.Columns, TensorOutputs: true, Timings: &tm})
+	s.recordInference(m.Name, err == nil, table.Rows, received, start, tm)
 	if err != nil {
-		s.stats.record(m.Name, false, 0, start.Sub(received), took)
 		code := http.StatusInternalServerError
 		switch status.CodeOf(err) {
 		case status.Input, status.InvalidArgument:
@@ -344,7 +344,6 @@ func (s *Server) runInfer(ctx context.Context, m *Model, req *inferRequest, rece
 		}
 		return nil, &v2Err{code: code, msg: clientSpelling(err.Error(), m.Model.Schema(), byFeature)}
 	}
-	s.stats.record(m.Name, true, table.Rows, start.Sub(received), took)
 	all := map[string]outTensor{}
 	for _, nt := range res.Tensors {
 		f, k := response.Split(nt.Name)

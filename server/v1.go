@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
@@ -90,13 +91,14 @@ func (s *Server) v1Predict(w http.ResponseWriter, r *http.Request, m *Model) {
 		return
 	}
 	if missing := missingFeatures(m.Model, t.keys()); len(missing) > 0 {
-		s.stats.record(m.Name, false, 0, 0, 0)
+		s.recordInference(m.Name, false, 0, received, time.Time{}, core.Timings{})
 		v2Error(w, http.StatusBadRequest, "missing inputs: "+strings.Join(missing, ", "))
 		return
 	}
 	start := time.Now()
-	out, err := s.scoreFull(r, m, t)
-	s.stats.record(m.Name, err == nil, t.rows, start.Sub(received), time.Since(start))
+	var tm core.Timings
+	out, err := s.scoreFull(r, m, t, &tm)
+	s.recordInference(m.Name, err == nil, t.rows, received, start, tm)
 	if err != nil {
 		code := http.StatusInternalServerError
 		switch status.CodeOf(err) {
