@@ -588,3 +588,38 @@ func TestAccessLogSampling(t *testing.T) {
 		assert.Equal(t, tc.want, strings.Count(buf.String(), "msg=request"), "every %d", tc.every)
 	}
 }
+
+// TestVectorTensor sends a vector feature as an FP32 [B, D] tensor (JSON
+// and binary) where the golden has its space-separated string.
+func TestVectorTensor(t *testing.T) {
+	m, err := core.Load(golden.ModelDir("set_bag_vector"), core.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	ts := newServerFor(t, "set_bag_vector", m)
+	g, err := golden.Load("set_bag_vector")
+	require.NoError(t, err)
+	c := g.Cases[0] // emb "0.1 -0.2 0.3 0.4"
+	want, err := c.Postprocessed["labels::predictions"].Nested()
+	require.NoError(t, err)
+	js := `{"inputs": [{"name": "tags", "datatype": "BYTES", "shape": [1], "data": ["sports news"]},
+	  {"name": "words", "datatype": "BYTES", "shape": [1], "data": ["alpha alpha beta"]},
+	  {"name": "emb", "datatype": "FP32", "shape": [1, 4], "data": [0.1, -0.2, 0.3, 0.4]}],
+	  "outputs": [{"name": "labels_predictions"}]}`
+	a := readAnswer(t, postInfer(t, ts.URL+"/v2/models/set_bag_vector/infer", []byte(js), nil))
+	var got []any
+	require.NoError(t, json.Unmarshal([]byte(a.Outputs[0].Data[0].(string)), &got))
+	assert.Empty(t, golden.Diff([]any{got}, want, "labels"))
+
+	var emb []byte
+	for _, f := range []float32{0.1, -0.2, 0.3, 0.4} {
+		emb = binary.LittleEndian.AppendUint32(emb, math.Float32bits(f))
+	}
+	body, n := binaryBody(t, []binInput{
+		{"tags", "BYTES", []int64{1}, bytesElems([]byte("sports news"))},
+		{"words", "BYTES", []int64{1}, bytesElems([]byte("alpha alpha beta"))},
+		{"emb", "FP32", []int64{1, 4}, emb},
+	}, map[string]any{"outputs": []map[string]any{{"name": "labels_predictions", "parameters": map[string]any{"binary_data": true}}}})
+	a = readAnswer(t, postInfer(t, ts.URL+"/v2/models/set_bag_vector/infer", body, http.Header{"Inference-Header-Content-Length": {strconv.Itoa(n)}}))
+	require.NoError(t, json.Unmarshal([]byte(splitBytes(t, a.raw["labels_predictions"])[0]), &got))
+	assert.Empty(t, golden.Diff([]any{got}, want, "labels"))
+}

@@ -322,6 +322,18 @@ func clientSpelling(msg string, schema *export.Schema, byFeature map[string]stri
 	return msg
 }
 
+// inferStatus is the HTTP status of a failed inference call: 400 for a
+// request the client got wrong, 504 past the deadline, else 500.
+func inferStatus(err error) int {
+	switch status.CodeOf(err) {
+	case status.Input, status.InvalidArgument:
+		return http.StatusBadRequest
+	case status.Cancelled:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
 // runInfer checks and runs a decoded request on m and returns its outputs,
 // in the order the client asked for them (else the metadata's order).
 func (s *Server) runInfer(ctx context.Context, m *Model, req *inferRequest, received time.Time) ([]outTensor, *v2Err) {
@@ -335,14 +347,7 @@ func (s *Server) runInfer(ctx context.Context, m *Model, req *inferRequest, rece
 	res, err := s.infer(ctx, m.Model, core.Request{Table: table, NoPaths: true}, core.InferOptions{Form: response.Columns, TensorOutputs: true, Timings: &tm})
 	s.recordInference(m.Name, err == nil, table.Rows, received, start, tm)
 	if err != nil {
-		code := http.StatusInternalServerError
-		switch status.CodeOf(err) {
-		case status.Input, status.InvalidArgument:
-			code = http.StatusBadRequest
-		case status.Cancelled:
-			code = http.StatusGatewayTimeout
-		}
-		return nil, &v2Err{code: code, msg: clientSpelling(err.Error(), m.Model.Schema(), byFeature)}
+		return nil, &v2Err{code: inferStatus(err), msg: clientSpelling(err.Error(), m.Model.Schema(), byFeature)}
 	}
 	all := map[string]outTensor{}
 	for _, nt := range res.Tensors {

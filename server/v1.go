@@ -8,7 +8,6 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
-	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
 // KServe's v1 protocol (the default of kserve.InferenceRESTClient):
@@ -100,14 +99,7 @@ func (s *Server) v1Predict(w http.ResponseWriter, r *http.Request, m *Model) {
 	out, err := s.scoreFull(r, m, t, &tm)
 	s.recordInference(m.Name, err == nil, t.rows, received, start, tm)
 	if err != nil {
-		code := http.StatusInternalServerError
-		switch status.CodeOf(err) {
-		case status.Input, status.InvalidArgument:
-			code = http.StatusBadRequest
-		case status.Cancelled:
-			code = http.StatusGatewayTimeout
-		}
-		v2Error(w, code, err.Error())
+		v2Error(w, inferStatus(err), err.Error())
 		return
 	}
 	if sw, ok := w.(*statusWriter); ok {
