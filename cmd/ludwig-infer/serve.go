@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register("serve", "serve models over HTTP: ludwig serve's API, the Open Inference Protocol, /metrics", runServe)
+	register("serve", "serve models: ludwig serve's API, the Open Inference Protocol (HTTP, gRPC), KServe v1, /metrics", runServe)
 }
 
 // modelFlags collects repeated --model [NAME=]DIR values.
