@@ -14,6 +14,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
 // multipartMemory is how much of a multipart body is held in memory; larger
@@ -288,10 +289,20 @@ func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table, re
 	return out, true
 }
 
-// scoreFull runs a table on m in the full form and returns its columns.
+// scoreFull runs a table on m in the full form and returns its columns;
+// an error names the inputs as the request spelt them.
 func (s *Server) scoreFull(r *http.Request, m *Model, t *table, tm *core.Timings) (*request.Cell, error) {
 	res, err := s.infer(r.Context(), m.Model, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full, Timings: tm})
 	if err != nil {
+		if schema := m.Model.Schema(); schema != nil {
+			byFeature := map[string]string{}
+			for _, c := range t.cols {
+				if f := featureFor(schema, c); f != nil {
+					byFeature[f.Name] = c
+				}
+			}
+			err = status.Errorf(status.CodeOf(err), "%s", clientSpelling(err.Error(), schema, byFeature))
+		}
 		return nil, err
 	}
 	out, err := request.Parse(res.JSON)

@@ -555,7 +555,7 @@ func TestKServeV1(t *testing.T) {
 		{"/v1/models/tabular:predict", `{"instances": []}`, 400, `"instances" is empty`},
 		{"/v1/models/tabular:explain", `{}`, 404, `unknown verb ":explain"; this server answers :predict`},
 		{"/v1/models/nope:predict", `{}`, 404, `unknown model "nope"`},
-		{"/v1/models/tabular:predict", `{"instances": [{"Age": "old", "city": "Paris", "member": true, "cell": 617703466028236799}]}`, 400, `input feature "age" (number), row 0: `},
+		{"/v1/models/tabular:predict", `{"instances": [{"Age": "old", "city": "Paris", "member": true, "cell": 617703466028236799}]}`, 400, `input "Age" (number feature "age"), row 0: `},
 	} {
 		resp, err := http.Post(ts.URL+tc.path, "application/json", strings.NewReader(tc.body))
 		require.NoError(t, err)

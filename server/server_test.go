@@ -156,7 +156,7 @@ func TestPredictJSON(t *testing.T) {
 	resp, err = http.Post(ts.URL+"/predict", "application/json", bytes.NewReader(b))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input feature "age" (number), row 0: expected a number, got string "old"`)
+	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input "Age" (number feature "age"), row 0: expected a number, got string "old"`)
 	got, _ = decode(t, resp)
 	assert.Equal(t, map[string]any{"error": "Unexpected Error: could not run inference on model"}, got)
 
