@@ -182,6 +182,13 @@ func TestBinaryTensorData(t *testing.T) {
 	assert.Empty(t, golden.Diff(fp32s(a.raw["plan_probabilities"]), probs, "probs"))
 	assert.Equal(t, []any{"plus"}, a.Outputs[1].Data)
 
+	// binary_data_output, overridden by an output's own binary_data.
+	body, n = binaryBody(t, tabularBinary(), map[string]any{"parameters": map[string]any{"binary_data_output": true}, "outputs": []map[string]any{
+		{"name": "plan_predictions", "parameters": map[string]any{"binary_data": false}}, {"name": "plan_probabilities"}}})
+	a = readAnswer(t, postInfer(t, url, body, http.Header{"Inference-Header-Content-Length": {strconv.Itoa(n)}}))
+	assert.Equal(t, []any{"plus"}, a.Outputs[0].Data)
+	assert.Empty(t, golden.Diff(fp32s(a.raw["plan_probabilities"]), probs, "probs"))
+
 	// binary_data_output: every output binary, in metadata order.
 	body, n = binaryBody(t, tabularBinary(), map[string]any{"parameters": map[string]any{"binary_data_output": true}})
 	a = readAnswer(t, postInfer(t, url, body, http.Header{"Inference-Header-Content-Length": {strconv.Itoa(n)}}))

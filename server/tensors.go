@@ -40,10 +40,11 @@ type inTensor struct {
 	raw bool
 }
 
-// outRequest is one requested output.
+// outRequest is one requested output; binary is its binary_data parameter
+// when given (nil: the request's binary_data_output decides).
 type outRequest struct {
 	name   string
-	binary bool
+	binary *bool
 }
 
 // inferRequest is a decoded inference request.
@@ -376,7 +377,10 @@ func (s *Server) runInfer(ctx context.Context, m *Model, req *inferRequest, rece
 			if !ok {
 				return nil, &v2Err{code: http.StatusInternalServerError, msg: "the model did not produce output " + strconv.Quote(o.name)}
 			}
-			ot.binary = o.binary || req.binaryOutputs
+			ot.binary = req.binaryOutputs
+			if o.binary != nil {
+				ot.binary = *o.binary
+			}
 			outs = append(outs, ot)
 		}
 		return outs, nil

@@ -313,14 +313,17 @@ func decodeV2(body []byte, headerLen int) (*inferRequest, *v2Err) {
 			if name == "" {
 				return nil, badRequest("outputs[%d] needs a \"name\"", i)
 			}
-			var b bool
+			out := outRequest{name: name}
 			if p := field(o, "parameters"); p != nil {
-				var err *v2Err
-				if b, err = boolParam(*p, "binary_data"); err != nil {
+				b, err := boolParam(*p, "binary_data")
+				if err != nil {
 					return nil, err
 				}
+				if field(*p, "binary_data") != nil {
+					out.binary = &b
+				}
 			}
-			req.outputs = append(req.outputs, outRequest{name: name, binary: b})
+			req.outputs = append(req.outputs, out)
 		}
 	}
 	return req, nil
