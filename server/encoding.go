@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -57,14 +58,24 @@ func (d *lazyDecompressor) Read(p []byte) (int, error) {
 			d.r, err = zlib.NewReader(d.src)
 		}
 		if err != nil {
-			return 0, errString("cannot decompress the body: " + err.Error())
+			return 0, decompressError(err)
 		}
 	}
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = errString("cannot decompress the body: " + err.Error())
+		err = decompressError(err)
 	}
 	return n, err
+}
+
+// decompressError explains a failed read of a compressed body; the body
+// limit's own error passes as it is (a 413).
+func decompressError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return errString("cannot decompress the body: " + err.Error())
 }
 
 func (d *lazyDecompressor) Close() error { return d.src.Close() }

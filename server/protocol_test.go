@@ -337,6 +337,18 @@ func TestCompression(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	assert.Equal(t, "request body larger than the server's limit of 4096 bytes", got["error"])
 
+	// A compressed body over the limit whose content is under it (stored,
+	// not compressed: 4,085 bytes in 4,108).
+	var stored bytes.Buffer
+	sw, _ := gzip.NewWriterLevel(&stored, gzip.NoCompression)
+	_, _ = sw.Write(bytes.Repeat([]byte("x"), 4085))
+	_ = sw.Close()
+	require.Greater(t, stored.Len(), 4096)
+	resp = postInfer(t, url, stored.Bytes(), http.Header{"Content-Encoding": {"gzip"}})
+	got, _ = decode(t, resp)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.Equal(t, "request body larger than the server's limit of 4096 bytes", got["error"])
+
 	resp = postInfer(t, url, []byte("this is not a gzip stream"), http.Header{"Content-Encoding": {"gzip"}})
 	got, _ = decode(t, resp)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
