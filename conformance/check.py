@@ -10,7 +10,8 @@ a single row):
             TorchScript outputs (binary/category <f>_probabilities_<label>, <f>_probability;
             text <f>_response),
             and == LudwigModel.predict's columns of the same names wherever Ludwig's two paths
-            agree on that feature (contract section 9 lists where they do not).
+            agree on that feature (contract section 9 lists where they do not), in
+            LudwigModel.predict's column order.
 
 Exit status: 0 all pass; 1 a ludwig-infer mismatch or error; 2 only unexpected Ludwig failures.
 
@@ -123,6 +124,11 @@ def check_request(got, exp):
     python_only = sorted(c for c in py if c not in full)
     if python_only:
         notes.append(f"LudwigModel.predict columns not in full: {python_only}")
+    # The full form keeps LudwigModel.predict's column order (its columns that full also has).
+    py_order = [c for c in py if c in full]
+    full_order = [c for c in full if c in py]
+    if py_order != full_order:
+        ferr.append(f"column order: got {full_order}, LudwigModel.predict has {py_order}")
     return cerr, ferr, notes
 
 

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core/artifact"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
@@ -317,11 +318,15 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 		if opts.Stage == StageAll && m.post == nil {
 			return nil, status.Errorf(status.InvalidArgument, "this export has no %s: use the preprocess and predict stages", export.PostprocessorFile)
 		}
+		start := time.Now()
 		pre, err := m.preprocess(req)
 		if err != nil {
 			return nil, err
 		}
 		defer pre.Free()
+		if opts.Timings != nil {
+			opts.Timings.Preprocess = time.Since(start)
+		}
 		if opts.Stage == StagePreprocess {
 			return tensorResult(pre, opts.TensorOutputs)
 		}
@@ -369,6 +374,7 @@ func (m *Model) predictAndPostprocess(ctx context.Context, pre *torch.Value, opt
 	if err := alive(ctx, "before the predictor"); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	pred, err := forward(m.pred, pre, m.device, "predictor")
 	if err != nil {
 		return nil, err
@@ -377,7 +383,14 @@ func (m *Model) predictAndPostprocess(ctx context.Context, pre *torch.Value, opt
 	if err := alive(ctx, "before postprocessing"); err != nil {
 		return nil, err
 	}
-	return m.postprocess(pred, opts)
+	if opts.Timings == nil {
+		return m.postprocess(pred, opts)
+	}
+	opts.Timings.Predict = time.Since(start)
+	start = time.Now()
+	res, err := m.postprocess(pred, opts)
+	opts.Timings.Postprocess = time.Since(start)
+	return res, err
 }
 
 func (m *Model) postprocess(in *torch.Value, opts InferOptions) (*Result, error) {

@@ -181,7 +181,7 @@ func TestPredictOutputs(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	assert.Len(t, lines, 41)
-	assert.Equal(t, "plan_predictions,plan_probabilities,plan_probabilities_<UNK>,plan_probabilities_premium,plan_probabilities_plus,plan_probabilities_basic,plan_probability", lines[0])
+	assert.Equal(t, "plan_predictions,plan_probabilities,plan_probability,plan_probabilities_<UNK>,plan_probabilities_premium,plan_probabilities_plus,plan_probabilities_basic", lines[0])
 	assert.Contains(t, lines[1], `"[`) // list values JSON-encoded in their cell
 
 	code, stdout, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", testdata("data", "tabular.csv"), "--form", "features")
