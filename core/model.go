@@ -607,7 +607,7 @@ func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 		case ts != nil:
 			in, err = featurize.FromTensors(f, ts, req.Borrowed)
 		case col != nil:
-			in, err = featurize.FromCellsWith(f, col.Cells, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
+			in, err = featurize.FromColumn(f, *col, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
 		default:
 			return nil, status.Errorf(status.Input, "missing input feature %q (column %q, type %s)", f.Name, f.Column, f.Type)
 		}
