@@ -102,6 +102,8 @@ type Model struct {
 	info    Info
 	art     *artifactState // an InferenceModule or a Carton (artifacts.go); nil for an export directory
 	native  *nativeStages  // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
+
+	warnings torchWarnings // libtorch warnings logged (log.go)
 }
 
 // Load opens the export in dir.
@@ -170,6 +172,7 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	if !opts.NoWarmup {
 		m.warmup()
 	}
+	m.relayWarnings()
 	ok = true
 	logf(LogInfo, "loaded %s (predictor %s on %s)", dir, files.Predictor, opts.Device)
 	return m, nil
@@ -292,6 +295,7 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
 	}
+	defer m.relayWarnings()
 	if err := checkRequest(req); err != nil { // limits.go
 		return nil, err
 	}
