@@ -385,11 +385,12 @@ func (j *jsonReader) rawValue() ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	depth, inString, escaped := 0, false, false
+	depth := 0
+	var str request.StringScanner
 	for {
 		c, err := j.buf.ReadByte()
 		if err == io.EOF {
-			if depth == 0 && !inString && len(out) > 0 {
+			if depth == 0 && !str.InString() && len(out) > 0 {
 				return out, nil
 			}
 			return nil, fmt.Errorf("malformed JSON: the file ends inside a value")
@@ -401,17 +402,7 @@ func (j *jsonReader) rawValue() ([]byte, error) {
 			return nil, fmt.Errorf("a record has more than %d bytes (MaxRequestBytes)", request.MaxBytes)
 		}
 		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
+		case str.Next(c):
 		case c == '{' || c == '[':
 			depth++
 		case c == '}' || c == ']':
@@ -425,7 +416,7 @@ func (j *jsonReader) rawValue() ([]byte, error) {
 			return out, nil
 		}
 		out = append(out, c)
-		if depth == 0 && !inString && (c == '}' || c == ']' || (c == '"' && len(out) > 1)) {
+		if depth == 0 && !str.InString() && (c == '}' || c == ']' || (c == '"' && len(out) > 1)) {
 			return out, nil
 		}
 	}

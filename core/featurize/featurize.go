@@ -49,7 +49,7 @@ var stringTypes = map[string]bool{
 func Forms(featureType string) []string {
 	switch featureType {
 	case "number":
-		return []string{"number", "numeric string", "null", "tensor [B]"}
+		return []string{"number", "numeric string", "boolean", "null", "tensor [B]"}
 	case "binary":
 		return []string{"boolean", "string", "number", "null", "tensor [B]"}
 	case "vector":
@@ -59,7 +59,7 @@ func Forms(featureType string) []string {
 	case "date":
 		return []string{"string (datetime_format, else ISO-8601)", "epoch number", "array of 9 integers", "tensor [B,9]"}
 	case "h3":
-		return []string{"integer", "tensor int64 [B]"}
+		return []string{"integer", "number (a float64 column, as pandas makes of ids with a null or a float)", "null", "tensor int64 [B]"}
 	case "image":
 		return []string{"file path (PNG, JPEG, GIF, BMP, TIFF, NumPy .npy)", "data: URI", "base64", "tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
 	case "audio":

@@ -344,23 +344,12 @@ func pythonLiterals(data []byte) (out []byte, nans []bool) {
 	}
 	var nulls []bool // every null, NaN or not, in order
 	sawNaN := false
-	inString, escaped := false, false
+	var str StringScanner
 	last := 0 // data[:last] is in out
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		case c == '"':
-			inString = true
+		case str.Next(c):
 			continue
 		case c == 'n' && bytes.HasPrefix(data[i:], []byte("null")):
 			nulls = append(nulls, false)
@@ -398,6 +387,34 @@ func pythonLiterals(data []byte) (out []byte, nans []bool) {
 	}
 	return append(out, data[last:]...), nulls
 }
+
+// StringScanner follows JSON text byte by byte and tells which bytes belong
+// to strings, so that a scan for other tokens can skip them.
+type StringScanner struct{ in, escaped bool }
+
+// Next consumes c and reports whether it is part of a string (its quotes
+// included).
+func (s *StringScanner) Next(c byte) bool {
+	switch {
+	case s.in:
+		switch {
+		case s.escaped:
+			s.escaped = false
+		case c == '\\':
+			s.escaped = true
+		case c == '"':
+			s.in = false
+		}
+		return true
+	case c == '"':
+		s.in = true
+		return true
+	}
+	return false
+}
+
+// InString reports whether the bytes consumed end inside a string.
+func (s *StringScanner) InString() bool { return s.in }
 
 func isWordByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.'
