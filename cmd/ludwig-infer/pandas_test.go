@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,10 +45,15 @@ func predictFile(t *testing.T, model, name, body string, want []map[string]any) 
 	defer f.Close()
 	stdin := os.Stdin
 	os.Stdin = f
+	tmp := t.TempDir() // standard input is copied to a temporary file, removed at exit
+	t.Setenv("TMPDIR", tmp)
 	code, out, errs := runCmd(t, "predict", "--model", testdata("models", model), "--dataset", "-", "--format", format, "--batch-size", "1")
 	os.Stdin = stdin
 	require.Equal(t, 0, code, errs)
 	diffRows(t, jsonLines(t, out), want)
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "the temporary copy of standard input is removed")
 }
 
 // TestPandasTypesInBatches: issue 20's examples through the command, in
@@ -100,4 +106,54 @@ func TestPredictArrayInScalarColumn(t *testing.T) {
 	code, _, errs := runCmd(t, "predict", "--model", testdata("models", "tabular"), "--dataset", path)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "ludwig-infer predict: "+path+` row 2 (line 2), column "city" (input feature "city", category): expected a string, number or boolean, got array (ludwig-infer refuses lists and objects in category columns, where pandas would pass their printed form)`+"\n", errs)
+}
+
+// TestJSONRecordScanner: the JSON reader splits arrays of records and
+// split rows without encoding/json, so that Python's NaN/Infinity literals
+// pass through to request.Parse: brackets, quotes and escapes inside
+// strings, nesting and white space must not confuse it, and malformed files
+// fail with a message.
+func TestJSONRecordScanner(t *testing.T) {
+	read := func(body string) ([][]string, error) {
+		j := newJSONReader(strings.NewReader(body), false)
+		b, err := j.next(100)
+		if err != nil {
+			return nil, err
+		}
+		var rows [][]string
+		for r := 0; r < b.table.Rows; r++ {
+			var row []string
+			for _, c := range b.table.Columns {
+				row = append(row, c.Key+"="+string(c.Cells[r].AppendJSON(nil)))
+			}
+			rows = append(rows, row)
+		}
+		return rows, nil
+	}
+	rows, err := read(" [ {\"a\": \"]}[{\\\"\", \"b\": [1, [2, {\"c\": \"}\"}]]} ,\n\t{\"a\":NaN,\"b\":-Infinity}, {\"b\": 12345678901234567890} ]  ")
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{
+		{`a="]}[{\""`, `b=[1,[2,{"c":"}"}]]`},
+		{`a=null`, `b=null`},
+		{`a=null`, `b=12345678901234567890`},
+	}, rows)
+	rows, err = read(`{"index": [0, 1], "columns": ["a"], "data": [[NaN], ["x"]]}`)
+	require.NoError(t, err)
+	assert.Equal(t, [][]string{{"a=null"}, {`a="x"`}}, rows)
+	rows, err = read(`[]`)
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Nil(t, rows)
+	for body, want := range map[string]string{
+		`[{"a": 1}`:                  `malformed JSON: the file ends where "," or "]" was expected`,
+		`[{"a": 1} {"a": 2}]`:        `malformed JSON: '{' where "," or "]" was expected`,
+		`[{"a": "x]`:                 `record 1: malformed JSON: the file ends inside a value`,
+		`[{"a": nan}]`:               `record 1: invalid request: malformed JSON`,
+		`{"data": [[1]]}`:            `split JSON: "columns" must come before "data"`,
+		`{"columns": ["a"], "x": 1}`: `JSON objects must be pandas "split" JSON`,
+		`7`:                          `a JSON dataset must be an array of records or pandas split JSON, got '7'`,
+		``:                           `the JSON file is empty`,
+	} {
+		_, err := read(body)
+		assert.ErrorContains(t, err, want, body)
+	}
 }
