@@ -68,6 +68,7 @@ type csvKind uint8
 const (
 	kindUnknown csvKind = iota // no non-missing value seen yet
 	kindInt
+	kindUInt // integers, some above int64 (none negative, none missing)
 	kindFloat
 	kindBool
 	kindString
@@ -133,7 +134,7 @@ func (k csvKind) observe(v string) csvKind {
 	if k == kindBool {
 		return kindString
 	}
-	if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+	if isIntLiteral(strings.TrimSpace(v)) {
 		if k == kindUnknown {
 			return kindInt
 		}
@@ -151,10 +152,13 @@ func csvCell(v string, k csvKind) request.Cell {
 		return request.Cell{Kind: request.Null}
 	}
 	switch k {
-	case kindInt:
+	case kindInt, kindUInt:
 		t := strings.TrimSpace(v)
 		if i, err := strconv.ParseInt(t, 10, 64); err == nil {
 			return request.Cell{Kind: request.Int, Int: i, Num: float64(i), Str: t}
+		}
+		if u, err := strconv.ParseUint(t, 10, 64); err == nil {
+			return request.Cell{Kind: request.BigInt, Num: float64(u), Str: strconv.FormatUint(u, 10)}
 		}
 	case kindFloat:
 		if f, ok := isFloatLiteral(v); ok {
@@ -210,8 +214,30 @@ func (c *csvReader) columns() []string { return c.header }
 
 // csvColumn is a CSV column's type over the whole file.
 type csvColumn struct {
-	kind csvKind
-	na   bool // a missing value
+	kind     csvKind
+	na       bool // a missing value
+	negative bool // a negative integer
+	unsigned bool // an integer above int64 that fits uint64
+	huge     bool // an integer outside int64 and uint64
+}
+
+// observeInt records an integer literal's range, as pandas' parser tries
+// int64, then uint64, then keeps Python ints (an object column).
+func (c *csvColumn) observeInt(v string) {
+	t := strings.TrimSpace(v)
+	if i, err := strconv.ParseInt(t, 10, 64); err == nil {
+		c.negative = c.negative || i < 0
+	} else if _, err := strconv.ParseUint(t, 10, 64); err == nil {
+		c.unsigned = true
+	} else if isIntLiteral(t) {
+		c.huge = true
+	}
+}
+
+// isIntLiteral reports whether t is an optionally signed run of digits.
+func isIntLiteral(t string) bool {
+	t = strings.TrimLeft(t, "+-")
+	return t != "" && strings.Trim(t, "0123456789") == ""
 }
 
 // dtype is the pandas dtype read_csv gives the column.
@@ -219,6 +245,8 @@ func (c csvColumn) dtype() request.DType {
 	switch c.kind {
 	case kindInt:
 		return request.DTypeInt64
+	case kindUInt:
+		return request.DTypeUInt64
 	case kindFloat:
 		return request.DTypeFloat64
 	case kindBool:
@@ -255,9 +283,19 @@ func profileCSV(r io.Reader) ([]csvColumn, error) {
 				continue
 			}
 			cols[i].kind = cols[i].kind.observe(v)
+			cols[i].observeInt(v)
 		}
 	}
 	for i := range cols {
+		c := &cols[i]
+		switch {
+		case c.huge && (c.kind == kindInt || c.kind == kindFloat):
+			c.kind = kindString // pandas keeps Python ints: an object column
+		case c.kind == kindInt && c.unsigned && (c.negative || c.na):
+			c.kind = kindString // pandas: an object column of the cells as written
+		case c.kind == kindInt && c.unsigned:
+			c.kind = kindUInt
+		}
 		switch {
 		case cols[i].kind == kindInt && cols[i].na:
 			cols[i].kind = kindFloat

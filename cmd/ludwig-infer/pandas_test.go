@@ -72,6 +72,12 @@ func TestPandasTypesInBatches(t *testing.T) {
 	// 2: an integer beyond int64 is exact and keeps 5 an integer.
 	want = expectRows(t, "text_category", `{"review": ["12345678901234567890", "5", "alpha beta"]}`)
 	predictFile(t, "text_category", "b.json", `[{"review": 12345678901234567890}, {"review": 5}, {"review": "alpha beta"}]`, want)
+	// CSV integers beyond int64, as pandas.read_csv types them: uint64, or
+	// an object column of the cells as written.
+	predictFile(t, "text_category", "u.csv", "review\n12345678901234567890\n5\n+7\n", expectRows(t, "text_category", `{"review": ["12345678901234567890", "5", "7"]}`))
+	predictFile(t, "text_category", "o.csv", "review\n12345678901234567890\n5\n+7\n-1\n", expectRows(t, "text_category", `{"review": ["12345678901234567890", "5", "+7", "-1"]}`))
+	predictFile(t, "text_category", "h.csv", "review\n1180591620717411303424\n1.5\n", expectRows(t, "text_category", `{"review": ["1180591620717411303424", "1.5"]}`))
+	predictFile(t, "text_category", "i.csv", "review\n+5\n7\n\n", expectRows(t, "text_category", `{"review": ["5", "7"]}`))
 	// NaN and Infinity literals (Python's json.dumps): NaN is missing, Infinity "inf".
 	want = expectRows(t, "text_category", `{"review": ["nan", "inf", "1.0"]}`)
 	predictFile(t, "text_category", "n.jsonl", "{\"review\": NaN}\n{\"review\": Infinity}\n{\"review\": 1}\n", want)
