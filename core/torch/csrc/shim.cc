@@ -57,9 +57,17 @@ char *fail(const std::string &msg) {
 // Go drains the queue with lt_take_warnings and logs them through the
 // library's log callback. c10's handler is per thread: route_warnings sets
 // it on each thread that enters the shim.
-std::mutex g_warn_mu;
-std::vector<std::string> g_warnings;
-size_t g_warnings_dropped = 0;
+// Heap objects never freed, so that a thread still warning while the host
+// exits never meets a destroyed queue or handler.
+struct WarningQueue {
+  std::mutex mu;
+  std::vector<std::string> items;
+  size_t dropped = 0;
+};
+WarningQueue &warning_queue() {
+  static auto *q = new WarningQueue();
+  return *q;
+}
 constexpr size_t kMaxWarnings = 256;
 
 void queue_warning(const c10::SourceLocation &loc, const std::string &msg) {
@@ -69,11 +77,12 @@ void queue_warning(const c10::SourceLocation &loc, const std::string &msg) {
     const char *base = std::strrchr(loc.file, '/');
     os << " (" << (base != nullptr ? base + 1 : loc.file) << ":" << loc.line << ")";
   }
-  std::lock_guard<std::mutex> lock(g_warn_mu);
-  if (g_warnings.size() < kMaxWarnings) {
-    g_warnings.push_back(os.str());
+  WarningQueue &q = warning_queue();
+  std::lock_guard<std::mutex> lock(q.mu);
+  if (q.items.size() < kMaxWarnings) {
+    q.items.push_back(os.str());
   } else {
-    g_warnings_dropped++;
+    q.dropped++;
   }
 }
 
@@ -91,15 +100,15 @@ class QueueingHandler : public c10::WarningHandler {
 #endif
 };
 
-QueueingHandler g_handler;
 thread_local bool t_warnings_routed = false;
 
 void route_warnings() {
   if (t_warnings_routed) return;
+  static auto *handler = new QueueingHandler();
 #if TORCH_VERSION_MAJOR >= 2
-  c10::WarningUtils::set_warning_handler(&g_handler);
+  c10::WarningUtils::set_warning_handler(handler);
 #else
-  c10::Warning::set_warning_handler(&g_handler);
+  c10::Warning::set_warning_handler(handler);
 #endif
   t_warnings_routed = true;
 }
@@ -255,19 +264,19 @@ char *lt_take_warnings(char **out) {
   if (out == nullptr) return fail("NULL argument");
   std::string joined;
   {
-    std::lock_guard<std::mutex> lock(g_warn_mu);
-    for (const auto &w : g_warnings) {
+    WarningQueue &q = warning_queue();
+    std::lock_guard<std::mutex> lock(q.mu);
+    for (const auto &w : q.items) {
       if (!joined.empty()) joined += '\n';
       joined += w;
     }
-    if (g_warnings_dropped > 0) {
+    if (q.dropped > 0) {
       if (!joined.empty()) joined += '\n';
-      joined += std::to_string(g_warnings_dropped) +
-                " more warnings were dropped (more than " +
+      joined += std::to_string(q.dropped) + " more warnings were dropped (more than " +
                 std::to_string(kMaxWarnings) + " between two reads)";
     }
-    g_warnings.clear();
-    g_warnings_dropped = 0;
+    q.items.clear();
+    q.dropped = 0;
   }
   *out = joined.empty() ? nullptr : dup_str(joined);
   LT_CATCH
