@@ -502,15 +502,14 @@ func (j *jsonReader) start() error {
 					return err
 				}
 				v, err := request.Parse(raw)
+				ok := err == nil && v.Kind == request.Array
 				var cols []string
 				for _, c := range v.Items {
 					cols = append(cols, c.Str)
-					if c.Kind != request.String {
-						err = fmt.Errorf("a column name is %s", c.Kind)
-					}
+					ok = ok && c.Kind == request.String
 				}
-				if err != nil || v.Kind != request.Array {
-					return fmt.Errorf(`split JSON: "columns" must be an array of strings (%v)`, err)
+				if !ok {
+					return fmt.Errorf(`split JSON: "columns" must be an array of strings, got %.80s`, raw)
 				}
 				if j.cols == nil {
 					j.setColumns(cols)

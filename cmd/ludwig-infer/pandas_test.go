@@ -150,14 +150,15 @@ func TestJSONRecordScanner(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Nil(t, rows)
 	for body, want := range map[string]string{
-		`[{"a": 1}`:                  `malformed JSON: the file ends where "," or "]" was expected`,
-		`[{"a": 1} {"a": 2}]`:        `malformed JSON: '{' where "," or "]" was expected`,
-		`[{"a": "x]`:                 `record 1: malformed JSON: the file ends inside a value`,
-		`[{"a": nan}]`:               `record 1: invalid request: malformed JSON`,
-		`{"data": [[1]]}`:            `split JSON: "columns" must come before "data"`,
-		`{"columns": ["a"], "x": 1}`: `JSON objects must be pandas "split" JSON`,
-		`7`:                          `a JSON dataset must be an array of records or pandas split JSON, got '7'`,
-		``:                           `the JSON file is empty`,
+		`[{"a": 1}`:           `malformed JSON: the file ends where "," or "]" was expected`,
+		`[{"a": 1} {"a": 2}]`: `malformed JSON: '{' where "," or "]" was expected`,
+		`[{"a": "x]`:          `record 1: malformed JSON: the file ends inside a value`,
+		`[{"a": nan}]`:        `record 1: invalid request: malformed JSON`,
+		`{"data": [[1]]}`:     `split JSON: "columns" must come before "data"`,
+		`{"columns": ["a", 1], "data": [[1, 2]]}`: `split JSON: "columns" must be an array of strings, got ["a", 1]`,
+		`{"columns": ["a"], "x": 1}`:              `JSON objects must be pandas "split" JSON`,
+		`7`:                                       `a JSON dataset must be an array of records or pandas split JSON, got '7'`,
+		``:                                        `the JSON file is empty`,
 	} {
 		_, err := read(body)
 		assert.ErrorContains(t, err, want, body)
