@@ -238,6 +238,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		m.warmup()
 		m.warmupWhole()
 	}
+	m.relayWarnings()
 	ok = true
 	logf(LogInfo, "loaded %s %s (predictor on %s)", a.Kind, a.Path, opts.Device)
 	return m, nil

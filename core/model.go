@@ -103,6 +103,8 @@ type Model struct {
 	info    Info
 	art     *artifactState // an InferenceModule or a Carton (artifacts.go); nil for an export directory
 	native  *nativeStages  // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
+
+	warnings torchWarnings // libtorch warnings logged (log.go)
 }
 
 // Load opens the export in dir.
@@ -171,6 +173,7 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	if !opts.NoWarmup {
 		m.warmup()
 	}
+	m.relayWarnings()
 	ok = true
 	logf(LogInfo, "loaded %s (predictor %s on %s)", dir, files.Predictor, opts.Device)
 	return m, nil
@@ -293,6 +296,7 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
 	}
+	defer m.relayWarnings()
 	if err := checkRequest(req); err != nil { // limits.go
 		return nil, err
 	}
@@ -620,7 +624,7 @@ func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 		case ts != nil:
 			in, err = featurize.FromTensors(f, ts, req.Borrowed)
 		case col != nil:
-			in, err = featurize.FromCellsWith(f, col.Cells, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
+			in, err = featurize.FromColumn(f, *col, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
 		default:
 			return nil, status.Errorf(status.Input, "missing input feature %q (column %q, type %s)", f.Name, f.Column, f.Type)
 		}

@@ -1,9 +1,19 @@
-package native
+package cstr
 
 import (
 	"math"
+	"reflect"
 	"testing"
 )
+
+// TestSplitNone pins str.split() as torch.jit.script shows it under
+// libtorch 1.13: é is C3 A9 and A9 is one of its separator bytes (from
+// U+2029); \x1c-\x1e separate, \x1f does not.
+func TestSplitNone(t *testing.T) {
+	if got := SplitNone("1 é 2\x1c 3\u2028x 4\x1d5\x1e6\x1f7"); !reflect.DeepEqual(got, []string{"1", "\xc3", "2", "3", "x", "4", "5", "6\x1f7"}) {
+		t.Errorf("split(): got %q", got)
+	}
+}
 
 // TestParseFloat pins float(str) as TorchScript 1.13 (glibc strtod) answers
 // it; the cases were run through torch.jit.script(lambda s: float(s)).
@@ -21,14 +31,14 @@ func TestParseFloat(t *testing.T) {
 		"0.0000e-5000": 0,
 	}
 	for s, want := range ok {
-		got, err := parseFloat(s)
+		got, err := ParseFloat(s)
 		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
-			t.Errorf("parseFloat(%q) = %v, %v; want %v", s, got, err, want)
+			t.Errorf("ParseFloat(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
 	for _, s := range []string{"-nan", "nan(123)", "nan()", "nan(a_b)", "NaN", "nan"} {
-		if got, err := parseFloat(s); err != nil || !math.IsNaN(got) {
-			t.Errorf("parseFloat(%q) = %v, %v; want NaN", s, got, err)
+		if got, err := ParseFloat(s); err != nil || !math.IsNaN(got) {
+			t.Errorf("ParseFloat(%q) = %v, %v; want NaN", s, got, err)
 		}
 	}
 	for _, s := range []string{"12 ", "1_000", "1e5x", "1e400", "1e-310", "1e-400", "4.9e-324",
@@ -37,8 +47,8 @@ func TestParseFloat(t *testing.T) {
 		"infinit", "++1", "1e+-1", "0x1p", "0x1p+", "0xp1", ".e5", "\u0661", "2.2250738585072012e-308",
 		"0x1.fffffffffffff7p-1023", "0x0.fffffffffffff8p-1022", "0x0.00000000000008p-1022", "0x0.0000000000000cp-1022",
 		"1e-1000000000000000", "0x1p-999999999999", "-1e-400", "1.5e-323"} {
-		if got, err := parseFloat(s); err == nil {
-			t.Errorf("parseFloat(%q) = %v, want an error", s, got)
+		if got, err := ParseFloat(s); err == nil {
+			t.Errorf("ParseFloat(%q) = %v, want an error", s, got)
 		}
 	}
 }

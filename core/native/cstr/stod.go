@@ -1,4 +1,8 @@
-package native
+// Package cstr holds the C library's string-to-number conversion and string
+// splitting as TorchScript performs them (float(str) is glibc's strtod in
+// the C locale; str.split() splits on a fixed set of bytes), shared by the
+// native preprocessors and the request checks that run before any module.
+package cstr
 
 import (
 	"errors"
@@ -12,7 +16,7 @@ import (
 // nothing or reports ERANGE (std::stod throws; the message is "stod").
 var errStod = errors.New("stod")
 
-// parseFloat is TorchScript's float(s) (aten::Float.str): c10::stod, that is
+// ParseFloat is TorchScript's float(s) (aten::Float.str): c10::stod, that is
 // glibc's strtod in the C locale, which must consume the whole string.
 // strtod skips leading white space and accepts what Go's ParseFloat does not
 // ("0x1A" without a binary exponent, "nan(chars)", "infinity" in any case),
@@ -21,7 +25,7 @@ var errStod = errors.New("stod")
 // (ERANGE, with tininess detected after rounding, as glibc does), is an
 // error too. NaN payloads ("nan(123)") are not reproduced: every NaN here
 // is Go's.
-func parseFloat(s string) (float64, error) {
+func ParseFloat(s string) (float64, error) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -235,4 +239,47 @@ func exponentEnd(s string, i int, e1, e2 byte) int {
 		j++
 	}
 	return j
+}
+
+// isAlnum is ::isalnum on one byte in the C locale.
+func isAlnum(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// isSpace is ::isspace on one byte in the C locale.
+func isSpace(c byte) bool {
+	return c == ' ' || ('\t' <= c && c <= '\r')
+}
+
+// noneSepBytes is the byte set of SplitNone (str.split() without a
+// separator): " \t\n\r\v\f\x1c\x1d\x1e\x85" and the bytes of "\u2028\u2029"
+// in UTF-8 (E2 80 A8, E2 80 A9), each byte on its own.
+var noneSepBytes = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r\v\f\x1c\x1d\x1e\x85\xe2\x80\xa8\xa9") {
+		t[c] = true
+	}
+	return t
+}()
+
+// SplitNone is TorchScript's str.split() without a separator: runs of the
+// separator bytes above separate the parts; no part is empty. Strings are
+// bytes to TorchScript, so a multibyte character holding one of those
+// bytes is split too.
+func SplitNone(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if noneSepBytes[s[i]] {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }
