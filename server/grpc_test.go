@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"strings"
@@ -135,4 +136,62 @@ func TestGRPCErrors(t *testing.T) {
 	_, err = slow.ModelInfer(ctx, &pb.ModelInferRequest{ModelName: "tabular", Inputs: typedInputs()})
 	assert.Equal(t, codes.DeadlineExceeded, grpcstatus.Code(err))
 	assert.Contains(t, grpcstatus.Convert(err).Message(), "deadline exceeded")
+}
+
+// bigRequest is n rows of the tabular model as raw_input_contents: enough
+// work (featurising, preprocessing) that the server's stages take far
+// longer than the short deadlines below.
+func bigRequest(n int) *pb.ModelInferRequest {
+	age := make([]byte, 0, 8*n)
+	city := make([]byte, 0, 9*n)
+	member := make([]byte, 0, n)
+	cell := make([]byte, 0, 8*n)
+	for i := 0; i < n; i++ {
+		age = append(age, fp64(float64(20+i%50))...)
+		city = append(city, 5, 0, 0, 0, 'P', 'a', 'r', 'i', 's')
+		member = append(member, byte(i%2))
+		cell = binary.LittleEndian.AppendUint64(cell, 617703466028236799)
+	}
+	shape := []int64{int64(n)}
+	return &pb.ModelInferRequest{ModelName: "tabular", Inputs: []*pb.ModelInferRequest_InferInputTensor{
+		{Name: "Age", Datatype: "FP64", Shape: shape},
+		{Name: "city", Datatype: "BYTES", Shape: shape},
+		{Name: "member", Datatype: "BOOL", Shape: shape},
+		{Name: "cell", Datatype: "INT64", Shape: shape},
+	}, RawInputContents: [][]byte{age, city, member, cell}}
+}
+
+// successes returns the model's count of successful inferences.
+func successes(t *testing.T, client pb.GRPCInferenceServiceClient) uint64 {
+	t.Helper()
+	st, err := client.ModelStatistics(context.Background(), &pb.ModelStatisticsRequest{Name: "tabular"})
+	require.NoError(t, err)
+	return st.GetModelStats()[0].GetInferenceStats().GetSuccess().GetCount()
+}
+
+// TestGRPCClientDeadline: the client's own deadline (grpc-timeout) and its
+// cancellation reach the inference call: the server stops (between stages,
+// or before the handler when the stream is already gone) instead of
+// finishing the work. The proof: after both calls, the same request run to
+// completion is the only success, even after waiting twice as long as it
+// took - time in which an unstopped call, started earlier, would have ended.
+func TestGRPCClientDeadline(t *testing.T) {
+	client, _ := grpcClient(t, server.Options{MaxBody: 64 << 20})
+	req := bigRequest(100000)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	_, err := client.ModelInfer(ctx, req)
+	cancel()
+	assert.Equal(t, codes.DeadlineExceeded, grpcstatus.Code(err))
+
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
+	_, err = client.ModelInfer(ctx, req)
+	assert.Equal(t, codes.Canceled, grpcstatus.Code(err))
+
+	start := time.Now()
+	_, err = client.ModelInfer(context.Background(), req, grpc.MaxCallRecvMsgSize(64<<20))
+	require.NoError(t, err)
+	time.Sleep(2 * time.Since(start))
+	assert.Equal(t, uint64(1), successes(t, client), "a call past its deadline or cancelled ran to completion")
 }
