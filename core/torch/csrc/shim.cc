@@ -94,7 +94,7 @@ class QueueingHandler : public c10::WarningHandler {
   }
 #else
   void process(const c10::SourceLocation &loc, const std::string &msg,
-               const bool /*verbatim*/) override {
+               const bool /* print as is */) override {
     queue_warning(loc, msg);
   }
 #endif
