@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
@@ -97,6 +98,8 @@ type Module struct {
 	classes map[string]*class
 	funcs   map[string]*function
 	lim     Limits
+	// constants are constants.pkl's values, CONSTANTS.c<n> in the code.
+	constants []Value
 }
 
 // Load compiles the archive's root module.
@@ -123,6 +126,13 @@ func Load(a *ptfile.Archive, lim Limits) (*Module, error) {
 			obj.Attrs[k.(string)] = v
 		}
 		return obj, nil
+	}
+	for i, c := range a.Constants {
+		v, err := fromPickle(c, objs, mk)
+		if err != nil {
+			return nil, fmt.Errorf("constant c%d: %v", i, err)
+		}
+		m.constants = append(m.constants, v)
 	}
 	root, err := mk(a.Module)
 	if err != nil {
@@ -690,7 +700,14 @@ func (c *compiler) expr(e Expr) exprFn {
 		}
 		c.fail(x.Line, "unknown name %s", x.ID)
 	case *Attribute:
-		if p := c.attrPath(x); strings.HasPrefix(p, "__torch__.") {
+		if p := c.attrPath(x); strings.HasPrefix(p, "CONSTANTS.c") {
+			i, err := strconv.Atoi(strings.TrimPrefix(p, "CONSTANTS.c"))
+			if err != nil || i < 0 || i >= len(c.m.constants) {
+				c.fail(x.Line, "the archive has no constant %s", p)
+			}
+			v := c.m.constants[i]
+			return func(*frame) (Value, error) { return v, nil }
+		} else if strings.HasPrefix(p, "__torch__.") {
 			f := c.function(p, x.Line)
 			return func(*frame) (Value, error) { return f, nil }
 		}
