@@ -99,7 +99,7 @@ type Plan struct {
 // Build reads the preprocessor and postprocessor modules (either may be nil)
 // and plans every feature. It fails only when a stage does not have Ludwig's
 // shape (no preproc_modules / postproc_modules).
-func Build(pre, post *torch.Module) (*Plan, error) {
+func Build(pre, post Module) (*Plan, error) {
 	p := &Plan{}
 	if pre != nil {
 		fs, err := features(pre, "preproc_modules")
@@ -170,14 +170,14 @@ func (p *Plan) Unsupported() []string {
 // featureModule is a feature's module while it is read.
 type featureModule struct {
 	Feature
-	m *torch.Module
+	m Module
 }
 
 func (f featureModule) close() { f.m.Close() }
 
 // features lists the feature modules of a stage's ModuleDict.
-func features(stage *torch.Module, dict string) ([]featureModule, error) {
-	d, err := stage.Submodule(dict)
+func features(stage Module, dict string) ([]featureModule, error) {
+	d, err := stage.Sub(dict)
 	if err != nil {
 		return nil, fmt.Errorf("the stage has no %s: %v", dict, err)
 	}
@@ -188,7 +188,7 @@ func features(stage *torch.Module, dict string) ([]featureModule, error) {
 	}
 	out := make([]featureModule, 0, len(children))
 	for _, c := range children {
-		m, err := d.Submodule(c.Name)
+		m, err := d.Sub(c.Name)
 		if err != nil {
 			for _, f := range out {
 				f.close()
@@ -248,13 +248,13 @@ func ludwigClass(q string) string {
 
 // reader reads one module's attributes, remembering the first problem.
 type reader struct {
-	m     *torch.Module
+	m     Module
 	class string // short class name
 	err   error
 	kids  []torch.Child
 }
 
-func newReader(m *torch.Module, qualified string) *reader {
+func newReader(m Module, qualified string) *reader {
 	return &reader{m: m, class: ludwigClass(qualified)}
 }
 
@@ -445,7 +445,7 @@ func (r *reader) child(name string, optional bool) *reader {
 	}
 	for _, k := range r.kids {
 		if k.Name == name {
-			m, err := r.m.Submodule(name)
+			m, err := r.m.Sub(name)
 			if err != nil {
 				r.fail("submodule %s: %v", name, err)
 				return nil

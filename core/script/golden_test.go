@@ -161,3 +161,16 @@ func TestGoldenPredictors(t *testing.T) {
 }
 
 var _ = os.Getenv
+
+func openTree(t testing.TB, path string) *Tree {
+	t.Helper()
+	a, err := ptfile.Open(path, ptfile.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTree(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
