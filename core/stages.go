@@ -178,7 +178,7 @@ func (m *Model) preprocessFeatures(inputs []featurize.Input) (*torch.Value, erro
 		defer in.Free()
 		return forward(m.pre, in, "cpu", "preprocessor")
 	}
-	out, err := m.pred.NewInput()
+	out, err := m.newTensorDict()
 	if err != nil {
 		return nil, status.Errorf(status.Model, "%v", err)
 	}
@@ -253,7 +253,12 @@ func (m *Model) postEntriesNative(in *torch.Value) ([]response.Entry, bool, erro
 			byKey[k] = t
 		}
 	}
-	var entries []response.Entry
+	return m.nativePost(byKey)
+}
+
+// nativePost postprocesses the predictor's tensors (by "<feature>::<key>")
+// in Go; done is false when a feature's native module declines its values.
+func (m *Model) nativePost(byKey map[string]tensor.Tensor) (entries []response.Entry, done bool, err error) {
 	for _, o := range m.native.outputs {
 		prefix := o.Name + "::"
 		es, err := o.Post.Postprocess(func(key string) (tensor.Tensor, bool) {

@@ -1310,3 +1310,12 @@ func asCoreTensor(v any) (tensor.Tensor, bool) {
 	t, ok := v.(tensor.Tensor)
 	return t, ok
 }
+
+// Name returns the class's qualified name.
+func (c *class) Name() string { return c.name }
+
+// Method reports whether the class has the named method.
+func (c *class) Method(name string) (*function, bool) {
+	f, ok := c.methods[name]
+	return f, ok
+}
