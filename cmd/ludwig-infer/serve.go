@@ -56,6 +56,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	allowOrigin := fs.String("allow-origin", "", "value of Access-Control-Allow-Origin (CORS); empty: no CORS headers")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
+	eng := engineFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads per call (0: 1)")
 	logFormat := fs.String("log-format", "text", "access log format on stderr: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -102,7 +103,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 			return 2
 		}
 		seen[name] = true
-		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages})
+		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng})
 		if err != nil {
 			return fail(stderr, "serve", err)
 		}
