@@ -269,9 +269,13 @@ var (
 		if b < 0 {
 			return 0, fmt.Errorf("integers to negative integer powers are not allowed")
 		}
+		// Exponentiation by squaring (wrapping as int64 does).
 		r := int64(1)
-		for ; b > 0; b-- {
-			r *= a
+		for ; b > 0; b >>= 1 {
+			if b&1 == 1 {
+				r *= a
+			}
+			a *= a
 		}
 		return r, nil
 	}}

@@ -263,10 +263,13 @@ func arith(name string, fn kernels.BinaryFunc, outFloat bool) op {
 				if !ok {
 					return nil, argErr{"can only multiply a list by an int"}
 				}
-				if n*int64(len(l.Items)) > kernels.MaxElements {
+				if n > 0 && int64(len(l.Items)) > kernels.MaxElements/n {
 					return nil, argErr{"list too long"}
 				}
 				out := &List{}
+				if len(l.Items) == 0 {
+					return out, nil
+				}
 				for i := int64(0); i < n; i++ {
 					out.Items = append(out.Items, l.Items...)
 				}
