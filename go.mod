@@ -7,6 +7,7 @@ require (
 	github.com/klauspost/compress v1.17.11
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/image v0.24.0
+	gonum.org/v1/gonum v0.15.1
 )
 
 require (

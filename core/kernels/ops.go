@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -423,60 +427,46 @@ func Linear(x, w, b *Tensor) (*Tensor, error) {
 	if b != nil && (b.Numel() != out || b.DType != x.DType) {
 		return nil, fmt.Errorf("linear: bias of shape %v and %s does not fit %d outputs of %s", b.Shape, b.DType, out, x.DType)
 	}
-	rows := x.Numel() / in
+	rows := numel(x.Shape[:x.Dim()-1])
 	shape := append(append([]int(nil), x.Shape[:x.Dim()-1]...), out)
 	r, err := New(x.DType, shape)
 	if err != nil {
 		return nil, err
 	}
 	if x.DType == tensor.Float32 {
-		gemmTF32(x.F32, w.F32, r.F32, rows, in, out)
+		c := blas32.General{Rows: rows, Cols: out, Stride: out, Data: r.F32}
 		if b != nil {
 			for i := 0; i < rows; i++ {
-				row := r.F32[i*out : (i+1)*out]
-				for j := range row {
-					row[j] += b.F32[j]
-				}
+				copy(r.F32[i*out:(i+1)*out], b.F32)
 			}
+		}
+		if rows > 0 && in > 0 && out > 0 {
+			blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+				blas32.General{Rows: rows, Cols: in, Stride: in, Data: x.F32},
+				blas32.General{Rows: out, Cols: in, Stride: in, Data: w.F32}, beta(b), c)
 		}
 		return r, nil
 	}
-	for i := 0; i < rows; i++ {
-		for j := 0; j < out; j++ {
-			s := 0.0
-			for k := 0; k < in; k++ {
-				s += x.F64[i*in+k] * w.F64[j*in+k]
-			}
-			if b != nil {
-				s += b.F64[j]
-			}
-			r.F64[i*out+j] = s
+	c := blas64.General{Rows: rows, Cols: out, Stride: out, Data: r.F64}
+	if b != nil {
+		for i := 0; i < rows; i++ {
+			copy(r.F64[i*out:(i+1)*out], b.F64)
 		}
+	}
+	if rows > 0 && in > 0 && out > 0 {
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
+			blas64.General{Rows: rows, Cols: in, Stride: in, Data: x.F64},
+			blas64.General{Rows: out, Cols: in, Stride: in, Data: w.F64}, float64(beta(b)), c)
 	}
 	return r, nil
 }
 
-// gemmTF32 computes c[rows x out] = a[rows x in] * w[out x in]^T with
-// four independent float32 accumulators per dot product.
-func gemmTF32(a, w, c []float32, rows, in, out int) {
-	for i := 0; i < rows; i++ {
-		ar := a[i*in : (i+1)*in]
-		for j := 0; j < out; j++ {
-			wr := w[j*in : (j+1)*in]
-			var s0, s1, s2, s3 float32
-			k := 0
-			for ; k+4 <= in; k += 4 {
-				s0 += ar[k] * wr[k]
-				s1 += ar[k+1] * wr[k+1]
-				s2 += ar[k+2] * wr[k+2]
-				s3 += ar[k+3] * wr[k+3]
-			}
-			for ; k < in; k++ {
-				s0 += ar[k] * wr[k]
-			}
-			c[i*out+j] = (s0 + s1) + (s2 + s3)
-		}
+// beta is the GEMM's beta: 1 adds the bias already in the output.
+func beta(b *Tensor) float32 {
+	if b == nil {
+		return 0
 	}
+	return 1
 }
 
 func reverse(s []int) []int {
