@@ -33,9 +33,10 @@ const engineGo = engine.Go
 type EngineInfo struct {
 	// Predictor is "go" or "libtorch".
 	Predictor string `json:"predictor"`
-	// Unsupported is the first operator the Go engine lacks for this
-	// model's predictor, when a load with engine "auto" found one; null
-	// otherwise.
+	// Unsupported is, when libtorch runs the predictor of an export
+	// directory, the first operator of its code the Go engine lacks (null
+	// when it has them all: engine "go" would load it); null for the Go
+	// engine, which fails the load instead.
 	Unsupported *string `json:"unsupported"`
 }
 
@@ -62,7 +63,14 @@ func (m *Model) engineInfo() EngineInfo {
 	if m.goPred != nil {
 		return EngineInfo{Predictor: engineGo}
 	}
-	return EngineInfo{Predictor: engine.Libtorch}
+	info := EngineInfo{Predictor: engine.Libtorch}
+	if m.art == nil && m.files.Predictor != "" {
+		// Whether engine "go" would take this predictor (code only, ~ms).
+		if op := engine.Probe(m.files.Predictor); op != "" {
+			info.Unsupported = &op
+		}
+	}
+	return info
 }
 
 // loadGoPredictor reads and compiles a predictor for the Go engine.

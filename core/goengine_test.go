@@ -1,8 +1,13 @@
 package core_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -120,4 +125,64 @@ func TestEngineOption(t *testing.T) {
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(res.JSON, &got))
 	assert.Empty(t, golden.Diff(got, tensorMap(g.Cases[0].Predicted), "model_only"))
+}
+
+// exportWithPredictorCode copies testdata/models/tabular into a temporary
+// directory with edit applied to the predictor's ECD code.
+func exportWithPredictorCode(t *testing.T, edit func(string) string) string {
+	src := golden.ModelDir("tabular")
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		if strings.HasPrefix(e.Name(), "inference_predictor") {
+			zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			require.NoError(t, err)
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			for _, f := range zr.File {
+				rc, err := f.Open()
+				require.NoError(t, err)
+				data, err := io.ReadAll(rc)
+				require.NoError(t, err)
+				rc.Close()
+				if strings.HasSuffix(f.Name, "/code/__torch__/ludwig/models/ecd.py") {
+					data = []byte(edit(string(data)))
+				}
+				w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+				require.NoError(t, err)
+				_, err = w.Write(data)
+				require.NoError(t, err)
+			}
+			require.NoError(t, zw.Close())
+			b = buf.Bytes()
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	return dir
+}
+
+// TestUnsupportedOperator: a predictor calling an operator the Go engine
+// lacks (aten::sinh here) fails engine "go" naming it; libtorch runs it and
+// model info reports the operator.
+func TestUnsupportedOperator(t *testing.T) {
+	dir := exportWithPredictorCode(t, func(s string) string { return strings.Replace(s, "torch.tanh(", "torch.sinh(", 1) })
+	_, err := core.Load(dir, core.LoadOptions{Engine: "go", NoWarmup: true})
+	assert.Equal(t, status.Model, status.CodeOf(err))
+	assert.Contains(t, err.Error(), "the Go engine does not support aten::sinh (in __torch__.ludwig.models.ecd.ConcatCombiner.forward)")
+	if !torch.Available {
+		return
+	}
+	m, err := core.Load(dir, core.LoadOptions{NoWarmup: true})
+	require.NoError(t, err)
+	defer m.Close()
+	var info map[string]any
+	require.NoError(t, json.Unmarshal(m.InfoJSON(), &info))
+	assert.Equal(t, map[string]any{"predictor": "libtorch", "unsupported": "aten::sinh"}, info["engine"])
+	ok, err := core.Load(golden.ModelDir("tabular"), core.LoadOptions{NoWarmup: true})
+	require.NoError(t, err)
+	defer ok.Close()
+	assert.Nil(t, ok.Info().Engine.Unsupported)
 }

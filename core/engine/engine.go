@@ -125,3 +125,17 @@ func (t treeModule) Sub(path string) (native.Module, error) {
 func (t treeModule) Children() ([]torch.Child, error) { return t.Tree.Children() }
 
 func (t treeModule) Close() {}
+
+// Probe returns the first operator (or construct) of the predictor archive's
+// code that the Go engine does not run, "" when it would run it all, reading
+// only the code. Errors reading the archive give "".
+func Probe(path string) string {
+	a, err := ptfile.OpenCode(path, ptfile.DefaultLimits)
+	if err != nil {
+		return ""
+	}
+	if u := script.Probe(a.Sources); u != nil {
+		return u.Op
+	}
+	return ""
+}

@@ -82,7 +82,19 @@ func Open(p string, lim Limits) (*Archive, error) {
 }
 
 // Read reads an archive held in memory (the tensors are copied out of it).
-func Read(data []byte, lim Limits) (*Archive, error) {
+func Read(data []byte, lim Limits) (*Archive, error) { return read(data, lim, false) }
+
+// OpenCode reads only the archive's printed code (Sources), not its pickles
+// and tensors: what an op-set check needs.
+func OpenCode(p string, lim Limits) (*Archive, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	return read(data, lim, true)
+}
+
+func read(data []byte, lim Limits, codeOnly bool) (*Archive, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("not a TorchScript archive (zip): %v", err)
@@ -120,6 +132,9 @@ func Read(data []byte, lim Limits) (*Archive, error) {
 	}
 	if err := a.readCode(); err != nil {
 		return nil, err
+	}
+	if codeOnly {
+		return a, nil
 	}
 	b := &budget{lim: lim}
 	raw, err := a.entry("data.pkl")

@@ -1,11 +1,12 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
@@ -160,8 +161,6 @@ func TestGoldenPredictors(t *testing.T) {
 	t.Logf("%d golden cases", cases)
 }
 
-var _ = os.Getenv
-
 func openTree(t testing.TB, path string) *Tree {
 	t.Helper()
 	a, err := ptfile.Open(path, ptfile.DefaultLimits)
@@ -173,4 +172,37 @@ func openTree(t testing.TB, path string) *Tree {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// TestUnsupportedOp: code calling an operator the engine lacks fails the
+// load naming it, and Probe reports the same without reading data.
+func TestUnsupportedOp(t *testing.T) {
+	a, err := ptfile.Open(predictorPath("tabular"), ptfile.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "__torch__.ludwig.models.ecd"
+	if !strings.Contains(a.Sources[key], "torch.tanh(") {
+		t.Fatal("the fixture's ECD code has no torch.tanh")
+	}
+	if u := Probe(a.Sources); u != nil {
+		t.Fatalf("Probe of the fixture: %v", u)
+	}
+	a.Sources[key] = strings.Replace(a.Sources[key], "torch.tanh(", "torch.lstm_cell(", 1)
+	_, err = Load(a, DefaultLimits)
+	var u *Unsupported
+	if !errors.As(err, &u) || u.Op != "aten::lstm_cell" || u.Where != "__torch__.ludwig.models.ecd.ConcatCombiner.forward" {
+		t.Fatalf("got %v", err)
+	}
+	if err.Error() != "the Go engine does not support aten::lstm_cell (in __torch__.ludwig.models.ecd.ConcatCombiner.forward)" {
+		t.Errorf("message %q", err.Error())
+	}
+	if p := Probe(a.Sources); p == nil || p.Op != "aten::lstm_cell" {
+		t.Errorf("Probe: %v", p)
+	}
+	a.Sources[key] = strings.Replace(a.Sources[key], "torch.lstm_cell(", "torch.tanh(", 1)
+	a.Sources[key] = strings.Replace(a.Sources[key], "    return _1\n", "    with torch.no_grad():\n      pass\n    return _1\n", 1)
+	if _, err := Load(a, DefaultLimits); !errors.As(err, &u) || u.Op != "statement with" {
+		t.Errorf("with: %v", err)
+	}
 }

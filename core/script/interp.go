@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -1318,4 +1319,32 @@ func (c *class) Name() string { return c.name }
 func (c *class) Method(name string) (*function, bool) {
 	f, ok := c.methods[name]
 	return f, ok
+}
+
+// Probe compiles the code of every class and function in sources (an
+// archive's Sources) and returns the first construct or operator the
+// interpreter does not support (classes in name order), or nil. It reads no
+// data: it tells whether Load would refuse the code.
+func Probe(sources map[string]string) *Unsupported {
+	prog, err := ParseSources(sources)
+	if err != nil {
+		return &Unsupported{Op: "syntax: " + err.Error(), Where: "the printed code"}
+	}
+	m := &Module{prog: prog, classes: map[string]*class{}, funcs: map[string]*function{}, lim: DefaultLimits}
+	names := make([]string, 0, len(prog.Classes))
+	for n := range prog.Classes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, d := range prog.Classes[n].Methods {
+			if _, err := m.compileDef(d, n+"."+d.Name); err != nil {
+				var u *Unsupported
+				if errors.As(err, &u) {
+					return u
+				}
+			}
+		}
+	}
+	return nil
 }
