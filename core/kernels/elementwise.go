@@ -204,12 +204,12 @@ func Binary(a, b Operand, fn BinaryFunc, out tensor.DType) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dt == tensor.Float32 && ta.DType == tensor.Float32 && tb.DType == tensor.Float32 {
+		binaryF32(ta, tb, r, fn.F)
+		return r, nil
+	}
 	ia, ib := broadcastIndex(ta.Shape, shape), broadcastIndex(tb.Shape, shape)
 	switch {
-	case dt == tensor.Float32 && ta.DType == tensor.Float32 && tb.DType == tensor.Float32:
-		for i := range r.F32 {
-			r.F32[i] = float32(fn.F(float64(ta.F32[ia[i]]), float64(tb.F32[ib[i]])))
-		}
 	case IsFloat(dt) || fn.I == nil:
 		for i := range ia {
 			r.Set(i, fn.F(ta.At(ia[i]), tb.At(ib[i])))
@@ -224,6 +224,33 @@ func Binary(a, b Operand, fn BinaryFunc, out tensor.DType) (*Tensor, error) {
 		}
 	}
 	return r, nil
+}
+
+// binaryF32 is Binary on float32 operands: without index arrays when the
+// shapes are equal or one side is a single element.
+func binaryF32(a, b, r *Tensor, f func(x, y float64) float64) {
+	n := len(r.F32)
+	switch {
+	case len(a.F32) == n && len(b.F32) == n:
+		for i := range r.F32 {
+			r.F32[i] = float32(f(float64(a.F32[i]), float64(b.F32[i])))
+		}
+	case len(b.F32) == 1 && len(a.F32) == n:
+		y := float64(b.F32[0])
+		for i := range r.F32 {
+			r.F32[i] = float32(f(float64(a.F32[i]), y))
+		}
+	case len(a.F32) == 1 && len(b.F32) == n:
+		x := float64(a.F32[0])
+		for i := range r.F32 {
+			r.F32[i] = float32(f(x, float64(b.F32[i])))
+		}
+	default:
+		ia, ib := broadcastIndex(a.Shape, r.Shape), broadcastIndex(b.Shape, r.Shape)
+		for i := range r.F32 {
+			r.F32[i] = float32(f(float64(a.F32[ia[i]]), float64(b.F32[ib[i]])))
+		}
+	}
 }
 
 // Compare applies a comparison elementwise (in the promoted dtype) and

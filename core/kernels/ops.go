@@ -628,6 +628,10 @@ func Softmax(t *Tensor, dim int, log bool, dt tensor.DType) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.DType == tensor.Float32 {
+		along(r.Shape, d, func(base, stride, n int) { softmaxF32(r.F32, base, stride, n, log) })
+		return r, nil
+	}
 	along(r.Shape, d, func(base, stride, n int) {
 		m := math.Inf(-1)
 		for k := 0; k < n; k++ {
@@ -647,6 +651,28 @@ func Softmax(t *Tensor, dim int, log bool, dt tensor.DType) (*Tensor, error) {
 		}
 	})
 	return r, nil
+}
+
+// softmaxF32 is one line of Softmax on float32 data (in place; sums and
+// exponentials in float64).
+func softmaxF32(v []float32, base, stride, n int, log bool) {
+	m := math.Inf(-1)
+	for k := 0; k < n; k++ {
+		m = math.Max(m, float64(v[base+k*stride]))
+	}
+	s := 0.0
+	for k := 0; k < n; k++ {
+		s += math.Exp(float64(v[base+k*stride]) - m)
+	}
+	ls := math.Log(s)
+	for k := 0; k < n; k++ {
+		x := float64(v[base+k*stride]) - m
+		if log {
+			v[base+k*stride] = float32(x - ls)
+		} else {
+			v[base+k*stride] = float32(math.Exp(x) / s)
+		}
+	}
 }
 
 // Cumprod is torch.cumprod(t, dim); integer and bool inputs give int64.
