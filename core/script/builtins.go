@@ -155,6 +155,67 @@ func operand(v Value) (kernels.Operand, bool) {
 	return kernels.Operand{}, false
 }
 
+// tv returns a kernel's result as a Value (nil, not a nil *Tensor, on error).
+func tv(t *kernels.Tensor, err error) (Value, error) {
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// tensorsOp is an operator whose first nt arguments are tensors, then ints
+// with defaults defs; f gets them and all the arguments.
+func tensorsOp(params []string, nt int, defs []int64, f func(ts []*kernels.Tensor, is []int, vs []Value) (Value, error)) op {
+	return op{params: params, fn: func(vs []Value) (Value, error) {
+		ts := make([]*kernels.Tensor, nt)
+		for i := range ts {
+			t, err := tensorArg(vs, i)
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = t
+		}
+		is := make([]int, len(defs))
+		for i, d := range defs {
+			v, err := intArg(vs, nt+i, d)
+			if err != nil {
+				return nil, err
+			}
+			is[i] = int(v)
+		}
+		return f(ts, is, vs)
+	}}
+}
+
+// listOp is cat/stack: a list of tensors and a dim.
+func listOp(f func([]*kernels.Tensor, int) (*kernels.Tensor, error)) op {
+	return op{params: []string{"tensors", "dim"}, fn: func(vs []Value) (Value, error) {
+		ts, err := tensorList(arg(vs, 0))
+		if err != nil {
+			return nil, err
+		}
+		d, err := intArg(vs, 1, 0)
+		if err != nil {
+			return nil, err
+		}
+		return tv(f(ts, int(d)))
+	}}
+}
+
+// tensorOptDim reads (self, dim=None).
+func tensorOptDim(vs []Value) (*kernels.Tensor, *int, error) {
+	t, err := tensorArg(vs, 0)
+	if err != nil || arg(vs, 1) == nil {
+		return t, nil, err
+	}
+	d, err := intArg(vs, 1, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	di := int(d)
+	return t, &di, nil
+}
+
 // unaryOp is an elementwise function of one tensor.
 func unaryOp(f func(float64) float64, toFloat bool) op {
 	return op{params: []string{"self"}, fn: func(vs []Value) (Value, error) {
@@ -367,21 +428,13 @@ var ops map[string]op
 
 func init() {
 	ops = map[string]op{
-		"linear": {params: []string{"input", "weight", "bias"}, fn: func(vs []Value) (Value, error) {
-			x, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			w, err := tensorArg(vs, 1)
-			if err != nil {
-				return nil, err
-			}
+		"linear": tensorsOp([]string{"input", "weight", "bias"}, 2, nil, func(ts []*kernels.Tensor, _ []int, vs []Value) (Value, error) {
 			b, err := optTensor(vs, 2)
 			if err != nil {
 				return nil, err
 			}
-			return kernels.Linear(x, w, b)
-		}},
+			return tv(kernels.Linear(ts[0], ts[1], b))
+		}),
 		"addmm": {params: []string{"self", "mat1", "mat2", "beta", "alpha"}, fn: func(vs []Value) (Value, error) {
 			b, err := tensorArg(vs, 0)
 			if err != nil {
@@ -419,93 +472,29 @@ func init() {
 			}
 			return kernels.Binary(bb, kernels.Operand{T: p}, kernels.Add, 0)
 		}},
-		"matmul": {params: []string{"self", "other"}, fn: func(vs []Value) (Value, error) {
-			a, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			b, err := tensorArg(vs, 1)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Matmul(a, b)
-		}},
-		"embedding": {params: []string{"weight", "indices", "padding_idx", "scale_grad_by_freq", "sparse"}, fn: func(vs []Value) (Value, error) {
-			w, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			i, err := tensorArg(vs, 1)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Embedding(w, i)
-		}},
-		"cat": {params: []string{"tensors", "dim"}, fn: func(vs []Value) (Value, error) {
-			ts, err := tensorList(arg(vs, 0))
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Cat(ts, int(d))
-		}},
-		"stack": {params: []string{"tensors", "dim"}, fn: func(vs []Value) (Value, error) {
-			ts, err := tensorList(arg(vs, 0))
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Stack(ts, int(d))
-		}},
+		"matmul": tensorsOp([]string{"self", "other"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Matmul(ts[0], ts[1]))
+		}),
+		"embedding": tensorsOp([]string{"weight", "indices", "padding_idx", "scale_grad_by_freq", "sparse"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Embedding(ts[0], ts[1]))
+		}),
+		"cat":     listOp(kernels.Cat),
+		"stack":   listOp(kernels.Stack),
 		"reshape": {params: []string{"self", "shape"}, fn: reshape},
 		"view":    {params: []string{"self", "size"}, fn: reshape},
-		"flatten": {params: []string{"self", "start_dim", "end_dim"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			s, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			e, err := intArg(vs, 2, -1)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Flatten(t, int(s), int(e))
-		}},
+		"flatten": tensorsOp([]string{"self", "start_dim", "end_dim"}, 1, []int64{0, -1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
+			return tv(kernels.Flatten(ts[0], is[0], is[1]))
+		}),
 		"squeeze": {params: []string{"self", "dim"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
+			t, d, err := tensorOptDim(vs)
 			if err != nil {
 				return nil, err
 			}
-			if arg(vs, 1) == nil {
-				return kernels.Squeeze(t, nil)
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			di := int(d)
-			return kernels.Squeeze(t, &di)
+			return tv(kernels.Squeeze(t, d))
 		}},
-		"unsqueeze": {params: []string{"self", "dim"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Unsqueeze(t, int(d))
-		}},
+		"unsqueeze": tensorsOp([]string{"self", "dim"}, 1, []int64{0}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
+			return tv(kernels.Unsqueeze(ts[0], is[0]))
+		}),
 		"slice":  {params: []string{"self", "dim", "start", "end", "step"}, fn: slice},
 		"select": {params: []string{"self", "dim", "index"}, fn: selectOp},
 		"index_select": {params: []string{"self", "dim", "index"}, fn: func(vs []Value) (Value, error) {
@@ -551,28 +540,12 @@ func init() {
 			}
 			return kernels.IndexSelect(t, 0, i)
 		}},
-		"transpose": {params: []string{"self", "dim0", "dim1"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			a, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			b, err := intArg(vs, 2, 1)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Transpose(t, int(a), int(b))
-		}},
-		"t": {params: []string{"self"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Transpose(t, 0, -1)
-		}},
+		"transpose": tensorsOp([]string{"self", "dim0", "dim1"}, 1, []int64{0, 1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
+			return tv(kernels.Transpose(ts[0], is[0], is[1]))
+		}),
+		"t": tensorsOp([]string{"self"}, 1, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Transpose(ts[0], 0, -1))
+		}),
 		"to":              {params: []string{"self", "dtype", "non_blocking", "copy", "memory_format"}, fn: to},
 		"contiguous":      {params: []string{"self", "memory_format"}, fn: identity},
 		"detach":          {params: []string{"self"}, fn: identity},
@@ -653,31 +626,15 @@ func init() {
 		"mean": {params: []string{"self", "dim", "keepdim", "dtype"}, fn: reduce(true)},
 		"max":  {params: []string{"self", "dim", "keepdim"}, fn: maxOp},
 		"argmax": {params: []string{"self", "dim", "keepdim"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
+			t, d, err := tensorOptDim(vs)
 			if err != nil {
 				return nil, err
 			}
-			if arg(vs, 1) == nil {
-				return kernels.ArgMax(t, nil, false)
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			di := int(d)
-			return kernels.ArgMax(t, &di, boolArg(vs, 2))
+			return tv(kernels.ArgMax(t, d, boolArg(vs, 2)))
 		}},
-		"cumprod": {params: []string{"self", "dim", "dtype"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.Cumprod(t, int(d))
-		}},
+		"cumprod": tensorsOp([]string{"self", "dim", "dtype"}, 1, []int64{0}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
+			return tv(kernels.Cumprod(ts[0], is[0]))
+		}),
 		"clamp": {params: []string{"self", "min", "max"}, fn: func(vs []Value) (Value, error) {
 			t, err := tensorArg(vs, 0)
 			if err != nil {
