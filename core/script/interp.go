@@ -903,8 +903,7 @@ var binaryAten = map[string]string{
 
 func (c *compiler) binary(x *Binary) exprFn {
 	l, r := c.expr(x.L), c.expr(x.R)
-	switch x.Op {
-	case "and", "or":
+	if x.Op == "and" || x.Op == "or" {
 		and := x.Op == "and"
 		return func(fr *frame) (Value, error) {
 			a, err := l(fr)
@@ -920,46 +919,31 @@ func (c *compiler) binary(x *Binary) exprFn {
 			}
 			return r(fr)
 		}
+	}
+	var f func(a, b Value) (Value, error)
+	switch x.Op {
 	case "is", "is not":
 		isnot := x.Op == "is not"
-		return func(fr *frame) (Value, error) {
-			a, err := l(fr)
-			if err != nil {
-				return nil, err
-			}
-			b, err := r(fr)
-			if err != nil {
-				return nil, err
-			}
-			same := (a == nil && b == nil) || (a != nil && b != nil && identical(a, b))
-			return same != isnot, nil
-		}
+		f = func(a, b Value) (Value, error) { return isOp([]Value{a, b}) != isnot, nil }
 	case "in", "not in":
 		not := x.Op == "not in"
-		in := ops["__contains__"].fn
-		return func(fr *frame) (Value, error) {
-			a, err := l(fr)
-			if err != nil {
-				return nil, err
-			}
-			b, err := r(fr)
-			if err != nil {
-				return nil, err
-			}
-			v, err := in([]Value{b, a})
+		f = func(a, b Value) (Value, error) {
+			v, err := contains([]Value{b, a})
 			if err != nil {
 				return nil, err
 			}
 			return v.(bool) != not, nil
 		}
-	}
-	name, ok := binaryAten[x.Op]
-	if !ok {
-		c.unsupported("operator " + x.Op)
-	}
-	o, ok := ops[name]
-	if !ok {
-		c.unsupported("aten::" + name)
+	default:
+		name, ok := binaryAten[x.Op]
+		if !ok {
+			c.unsupported("operator " + x.Op)
+		}
+		o, ok := ops[name]
+		if !ok {
+			c.unsupported("aten::" + name)
+		}
+		f = func(a, b Value) (Value, error) { return o.fn([]Value{a, b}) }
 	}
 	return func(fr *frame) (Value, error) {
 		a, err := l(fr)
@@ -970,7 +954,7 @@ func (c *compiler) binary(x *Binary) exprFn {
 		if err != nil {
 			return nil, err
 		}
-		return o.fn([]Value{a, b})
+		return f(a, b)
 	}
 }
 

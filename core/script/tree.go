@@ -83,26 +83,15 @@ func (t *Tree) Attr(name string) (any, error) {
 }
 
 func attrDict(d *ptfile.Dict) (any, error) {
-	ints := map[int64]any{}
-	strs := map[string]any{}
-	for i, k := range d.Keys {
+	values := make([]any, len(d.Keys))
+	for i := range d.Keys {
 		x, err := attrValue(d.Values[i])
 		if err != nil {
 			return nil, err
 		}
-		switch kk := k.(type) {
-		case int64:
-			ints[kk] = x
-		case string:
-			strs[kk] = x
-		default:
-			return nil, fmt.Errorf("unsupported dict key %T", k)
-		}
+		values[i] = x
 	}
-	if len(strs) > 0 {
-		return strs, nil
-	}
-	return ints, nil
+	return torch.KeyedMap(d.Keys, values)
 }
 
 func attrValue(v any) (any, error) {
@@ -152,44 +141,7 @@ func attrList(items []any, isList bool) (any, error) {
 		}
 		return s, nil
 	}
-	return specialise(out), nil
-}
-
-// specialise narrows lists of string lists and of tensors as libtorch's
-// conversion does.
-func specialise(items []any) any {
-	if len(items) == 0 {
-		return items
-	}
-	switch items[0].(type) {
-	case []string, []any:
-		out := make([][]string, len(items))
-		for i, x := range items {
-			switch s := x.(type) {
-			case []string:
-				out[i] = s
-			case []any:
-				if len(s) != 0 {
-					return items
-				}
-				out[i] = []string{}
-			default:
-				return items
-			}
-		}
-		return out
-	case tensor.Tensor:
-		out := make([]tensor.Tensor, len(items))
-		for i, x := range items {
-			t, ok := x.(tensor.Tensor)
-			if !ok {
-				return items
-			}
-			out[i] = t
-		}
-		return out
-	}
-	return items
+	return torch.Specialise(out), nil
 }
 
 // ClassOps returns the aten operators of the module's class's code.

@@ -20,40 +20,11 @@ type List struct{ Items []Value }
 type Tuple []Value
 
 // Dict is an insertion-ordered dict with string, int64, float64 or bool
-// keys.
-type Dict struct {
-	Keys, Values []Value
-	index        map[Value]int
-}
+// keys (the reader's type: attribute dicts need no conversion).
+type Dict = ptfile.Dict
 
 // NewDict makes an empty dict.
-func NewDict() *Dict { return &Dict{index: map[Value]int{}} }
-
-// Get returns key's value.
-func (d *Dict) Get(k Value) (Value, bool) {
-	i, ok := d.index[k]
-	if !ok {
-		return nil, false
-	}
-	return d.Values[i], true
-}
-
-// Set inserts or replaces key's value.
-func (d *Dict) Set(k, v Value) error {
-	switch k.(type) {
-	case string, int64, float64, bool:
-	default:
-		return fmt.Errorf("unhashable dict key %s", typeOf(k))
-	}
-	if i, ok := d.index[k]; ok {
-		d.Values[i] = v
-		return nil
-	}
-	d.index[k] = len(d.Keys)
-	d.Keys = append(d.Keys, k)
-	d.Values = append(d.Values, v)
-	return nil
-}
+func NewDict() *Dict { return &Dict{} }
 
 // Object is a module or class instance.
 type Object struct {
