@@ -124,16 +124,9 @@ func loadWithoutTorch(dir string, opts LoadOptions) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{files: files, device: opts.Device, engine: engineGo}
-	var warnings []string
-	if m.schema, err = export.ReadSchema(files); err != nil {
-		if status.CodeOf(err) != status.NotFound {
-			return nil, err
-		}
-		warnings = append(warnings, err.Error()+": table requests and the full form need it")
-		m.schema = nil
-	}
-	if m.schema != nil {
-		m.encoder.Outputs = m.schema.Outputs
+	warnings, err := m.readSchema()
+	if err != nil {
+		return nil, err
 	}
 	if m.goPred, err = loadGoPredictor(files.Predictor, opts.Device); err != nil {
 		return nil, err
@@ -184,10 +177,7 @@ func (m *Model) setupGoStages(mode string) error {
 	why := plan.Unsupported()
 	n := &nativeStages{}
 	if pre != nil {
-		byName := map[string]native.Input{}
-		for _, in := range plan.Inputs {
-			byName[in.Name] = in
-		}
+		byName := plan.InputsByName()
 		for _, f := range m.schema.Inputs {
 			in, ok := byName[f.Name]
 			if !ok {

@@ -148,17 +148,9 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	}
 	loadAutoExtensions(files, opts.Extensions)
 	m := &Model{files: files, device: opts.Device, engine: eng}
-	var warnings []string
-	m.schema, err = export.ReadSchema(files)
+	warnings, err := m.readSchema()
 	if err != nil {
-		if status.CodeOf(err) != status.NotFound {
-			return nil, err
-		}
-		warnings = append(warnings, err.Error()+": table requests and the full form need it")
-		m.schema = nil
-	}
-	if m.schema != nil {
-		m.encoder.Outputs = m.schema.Outputs
+		return nil, err
 	}
 	ok := false
 	defer func() {
@@ -193,6 +185,25 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	ok = true
 	logf(LogInfo, "loaded %s (predictor %s on %s)", dir, files.Predictor, opts.Device)
 	return m, nil
+}
+
+// readSchema reads the export's config into m.schema; a missing config is
+// a warning (returned), not an error.
+func (m *Model) readSchema() ([]string, error) {
+	var warnings []string
+	schema, err := export.ReadSchema(m.files)
+	if err != nil {
+		if status.CodeOf(err) != status.NotFound {
+			return nil, err
+		}
+		warnings = append(warnings, err.Error()+": table requests and the full form need it")
+		schema = nil
+	}
+	m.schema = schema
+	if schema != nil {
+		m.encoder.Outputs = schema.Outputs
+	}
+	return warnings, nil
 }
 
 var deviceRE = regexp.MustCompile(`^(cpu|cuda|cuda:[0-9]+|mps)$`)

@@ -93,10 +93,7 @@ func (m *Model) setupStages(mode string) error {
 	n := &nativeStages{}
 	var why []string
 	if m.pre != nil {
-		byName := map[string]native.Input{}
-		for _, in := range plan.Inputs {
-			byName[in.Name] = in
-		}
+		byName := plan.InputsByName()
 		for _, f := range m.schema.Inputs {
 			in, ok := byName[f.Name]
 			if !ok {

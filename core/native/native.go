@@ -150,6 +150,15 @@ func (p *Plan) NativeOutputs() []string {
 	return out
 }
 
+// InputsByName maps each planned input feature's name to its plan.
+func (p *Plan) InputsByName() map[string]Input {
+	m := make(map[string]Input, len(p.Inputs))
+	for _, in := range p.Inputs {
+		m[in.Name] = in
+	}
+	return m
+}
+
 // Unsupported describes every feature left to TorchScript, one
 // "stage feature: reason" string each.
 func (p *Plan) Unsupported() []string {

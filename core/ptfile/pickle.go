@@ -675,11 +675,14 @@ func (u *unpickler) reduce(fn, args any) error {
 	return fmt.Errorf("unsupported call of %s", g)
 }
 
-// typeName names a pickled value's type in errors.
+// TypeName names a value's Python type in errors ("NoneType", "int", "str",
+// ...), as TorchScript does; the reader's own types included.
+func TypeName(v any) string { return typeName(v) }
+
 func typeName(v any) string {
 	switch v.(type) {
 	case nil:
-		return "None"
+		return "NoneType"
 	case bool:
 		return "bool"
 	case int64:

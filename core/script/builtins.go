@@ -498,11 +498,7 @@ func init() {
 		"slice":  {params: []string{"self", "dim", "start", "end", "step"}, fn: slice},
 		"select": {params: []string{"self", "dim", "index"}, fn: selectOp},
 		"index_select": {params: []string{"self", "dim", "index"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 1, 0)
+			t, d, err := tensorDim(vs)
 			if err != nil {
 				return nil, err
 			}

@@ -135,15 +135,24 @@ func bounds(vs []Value, i int) (*int64, *int64, error) {
 	return out[0], out[1], nil
 }
 
+// tensorDim reads (self: Tensor, dim: int).
+func tensorDim(vs []Value) (*kernels.Tensor, int64, error) {
+	t, err := tensorArg(vs, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := intArg(vs, 1, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, d, nil
+}
+
 func selectOp(vs []Value) (Value, error) {
 	if l, ok := arg(vs, 0).(*List); ok {
 		return getItem(l, arg(vs, 1))
 	}
-	t, err := tensorArg(vs, 0)
-	if err != nil {
-		return nil, err
-	}
-	d, err := intArg(vs, 1, 0)
+	t, d, err := tensorDim(vs)
 	if err != nil {
 		return nil, err
 	}
@@ -188,25 +197,27 @@ func to(vs []Value) (Value, error) {
 	return kernels.To(t, dt, len(rest) > 2 && boolArg(rest, 2))
 }
 
+// dtypeArg reads an optional ScalarType argument (0: absent).
+func dtypeArg(vs []Value, i int) (tensor.DType, error) {
+	if arg(vs, i) == nil {
+		return 0, nil
+	}
+	c, err := intArg(vs, i, 0)
+	if err != nil {
+		return 0, err
+	}
+	return kernels.DTypeOf(c)
+}
+
 func softmax(log bool) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, err := tensorArg(vs, 0)
+		t, d, err := tensorDim(vs)
 		if err != nil {
 			return nil, err
 		}
-		d, err := intArg(vs, 1, 0)
+		dt, err := dtypeArg(vs, 2)
 		if err != nil {
 			return nil, err
-		}
-		var dt tensor.DType
-		if arg(vs, 2) != nil {
-			c, err := intArg(vs, 2, 0)
-			if err != nil {
-				return nil, err
-			}
-			if dt, err = kernels.DTypeOf(c); err != nil {
-				return nil, err
-			}
 		}
 		return kernels.Softmax(t, int(d), log, dt)
 	}
@@ -224,15 +235,9 @@ func reduce(mean bool) func([]Value) (Value, error) {
 				return nil, err
 			}
 		}
-		var dt tensor.DType
-		if arg(vs, 3) != nil {
-			c, err := intArg(vs, 3, 0)
-			if err != nil {
-				return nil, err
-			}
-			if dt, err = kernels.DTypeOf(c); err != nil {
-				return nil, err
-			}
+		dt, err := dtypeArg(vs, 3)
+		if err != nil {
+			return nil, err
 		}
 		return kernels.Sum(t, dims, boolArg(vs, 2), dt, mean)
 	}

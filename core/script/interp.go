@@ -556,11 +556,7 @@ func (c *compiler) targets(ts []Expr, tuple bool, line int) func(*frame, Value) 
 		case *Subscript:
 			obj, idx := c.expr(x.X), c.expr(x.Index)
 			sets[i] = func(fr *frame, v Value) error {
-				o, err := obj(fr)
-				if err != nil {
-					return err
-				}
-				k, err := idx(fr)
+				o, k, err := evalPair(fr, obj, idx)
 				if err != nil {
 					return err
 				}
@@ -724,11 +720,7 @@ func (c *compiler) expr(e Expr) exprFn {
 	case *Subscript:
 		obj, idx := c.expr(x.X), c.expr(x.Index)
 		return func(fr *frame) (Value, error) {
-			o, err := obj(fr)
-			if err != nil {
-				return nil, err
-			}
-			k, err := idx(fr)
+			o, k, err := evalPair(fr, obj, idx)
 			if err != nil {
 				return nil, err
 			}
@@ -946,16 +938,25 @@ func (c *compiler) binary(x *Binary) exprFn {
 		f = func(a, b Value) (Value, error) { return o.fn([]Value{a, b}) }
 	}
 	return func(fr *frame) (Value, error) {
-		a, err := l(fr)
-		if err != nil {
-			return nil, err
-		}
-		b, err := r(fr)
+		a, b, err := evalPair(fr, l, r)
 		if err != nil {
 			return nil, err
 		}
 		return f(a, b)
 	}
+}
+
+// evalPair evaluates two expressions in order.
+func evalPair(fr *frame, l, r exprFn) (Value, Value, error) {
+	a, err := l(fr)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := r(fr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
 }
 
 func identical(a, b Value) bool {

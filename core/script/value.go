@@ -41,24 +41,12 @@ type Func struct{ fn *function }
 // typeOf names a value's type as TorchScript does in errors.
 func typeOf(v Value) string {
 	switch x := v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
 	case *kernels.Tensor:
 		return "Tensor"
 	case *List:
 		return "List"
 	case Tuple:
 		return "Tuple"
-	case *Dict:
-		return "Dict"
 	case *Object:
 		return x.Class.name
 	case Device:
@@ -66,7 +54,7 @@ func typeOf(v Value) string {
 	case *Func:
 		return "Function"
 	}
-	return fmt.Sprintf("%T", v)
+	return ptfile.TypeName(v)
 }
 
 // fromPickle converts a pickled attribute value to a run-time value.
