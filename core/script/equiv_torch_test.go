@@ -22,15 +22,7 @@ func TestEquivalenceLibtorch(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(1))
 	runs := 0
-	for _, model := range golden.Names() {
-		path := predictorPath(model)
-		if path == "" {
-			continue
-		}
-		f, err := golden.Load(model)
-		if err != nil {
-			t.Fatal(err)
-		}
+	forEachPredictor(t, func(model, path string, f *golden.File) {
 		gm := loadPredictor(t, path)
 		tm, err := torch.Load(path, "cpu")
 		if err != nil {
@@ -53,7 +45,7 @@ func TestEquivalenceLibtorch(t *testing.T) {
 			}
 		}
 		tm.Close()
-	}
+	})
 	t.Logf("%d runs compared", runs)
 }
 

@@ -24,6 +24,21 @@ func predictorPath(model string) string {
 	return m[0]
 }
 
+// forEachPredictor calls f for every golden model that has a predictor.
+func forEachPredictor(t testing.TB, f func(model, path string, g *golden.File)) {
+	for _, model := range golden.Names() {
+		path := predictorPath(model)
+		if path == "" {
+			continue
+		}
+		g, err := golden.Load(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(model, path, g)
+	}
+}
+
 func loadPredictor(t testing.TB, path string) *Module {
 	t.Helper()
 	a, err := ptfile.Open(path, ptfile.DefaultLimits)
@@ -103,15 +118,7 @@ func compareTensor(got *kernels.Tensor, want *kernels.Tensor) string {
 // torch computed when the fixtures were generated.
 func TestGoldenPredictors(t *testing.T) {
 	cases := 0
-	for _, model := range golden.Names() {
-		path := predictorPath(model)
-		if path == "" {
-			continue
-		}
-		f, err := golden.Load(model)
-		if err != nil {
-			t.Fatal(err)
-		}
+	forEachPredictor(t, func(model, path string, f *golden.File) {
 		m := loadPredictor(t, path)
 		for _, c := range f.Cases {
 			if c.Preprocessed == nil || c.Predicted == nil {
@@ -154,7 +161,7 @@ func TestGoldenPredictors(t *testing.T) {
 			}
 			cases++
 		}
-	}
+	})
 	if cases < 50 {
 		t.Fatalf("only %d golden cases ran", cases)
 	}

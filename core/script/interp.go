@@ -325,6 +325,18 @@ func (c *compiler) stmts(ss []Stmt) []stmtFn {
 	return out
 }
 
+// test counts a step and evaluates a condition.
+func test(fr *frame, cond exprFn) (bool, error) {
+	if err := fr.rt.step(); err != nil {
+		return false, err
+	}
+	v, err := cond(fr)
+	if err != nil {
+		return false, err
+	}
+	return truth(v)
+}
+
 func runBlock(fr *frame, body []stmtFn) (ctl, error) {
 	for _, s := range body {
 		k, err := s(fr)
@@ -373,14 +385,7 @@ func (c *compiler) stmt(s Stmt) stmtFn {
 		cond := c.expr(x.Cond)
 		body, els := c.stmts(x.Body), c.stmts(x.Else)
 		return func(fr *frame) (ctl, error) {
-			if err := fr.rt.step(); err != nil {
-				return 0, err
-			}
-			v, err := cond(fr)
-			if err != nil {
-				return 0, err
-			}
-			b, err := truth(v)
+			b, err := test(fr, cond)
 			if err != nil {
 				return 0, err
 			}
@@ -394,14 +399,7 @@ func (c *compiler) stmt(s Stmt) stmtFn {
 		body := c.stmts(x.Body)
 		return func(fr *frame) (ctl, error) {
 			for {
-				if err := fr.rt.step(); err != nil {
-					return 0, err
-				}
-				v, err := cond(fr)
-				if err != nil {
-					return 0, err
-				}
-				b, err := truth(v)
+				b, err := test(fr, cond)
 				if err != nil || !b {
 					return ctlNext, err
 				}
