@@ -330,11 +330,18 @@ func test(fr *frame, cond exprFn) (bool, error) {
 	if err := fr.rt.step(); err != nil {
 		return false, err
 	}
-	v, err := cond(fr)
+	_, t, err := evalTruth(fr, cond)
+	return t, err
+}
+
+// evalTruth evaluates e and its truth value.
+func evalTruth(fr *frame, e exprFn) (Value, bool, error) {
+	v, err := e(fr)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	return truth(v)
+	t, err := truth(v)
+	return v, t, err
 }
 
 func runBlock(fr *frame, body []stmtFn) (ctl, error) {
@@ -758,11 +765,7 @@ func (c *compiler) expr(e Expr) exprFn {
 	case *IfExpr:
 		cond, a, b := c.expr(x.Cond), c.expr(x.A), c.expr(x.B)
 		return func(fr *frame) (Value, error) {
-			v, err := cond(fr)
-			if err != nil {
-				return nil, err
-			}
-			t, err := truth(v)
+			_, t, err := evalTruth(fr, cond)
 			if err != nil {
 				return nil, err
 			}
@@ -896,11 +899,7 @@ func (c *compiler) binary(x *Binary) exprFn {
 	if x.Op == "and" || x.Op == "or" {
 		and := x.Op == "and"
 		return func(fr *frame) (Value, error) {
-			a, err := l(fr)
-			if err != nil {
-				return nil, err
-			}
-			t, err := truth(a)
+			a, t, err := evalTruth(fr, l)
 			if err != nil {
 				return nil, err
 			}
