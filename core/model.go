@@ -4,8 +4,10 @@
 // binding (features, columns, full). The C ABI (capi/) is a thin layer over
 // this package.
 //
-// Loading a model executes code stored in its .pt files: load only models
-// you trust.
+// Loading a model with libtorch executes code stored in its .pt files: load
+// only models you trust. The Go engine ("engine": "go", and builds without
+// libtorch) runs only the TorchScript subset it implements, with no file,
+// network or process access and bounded steps and memory (goengine.go).
 package core
 
 import (
