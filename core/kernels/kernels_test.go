@@ -7,7 +7,9 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
-func f32(v []float32, shape ...int) *Tensor { return &Tensor{DType: tensor.Float32, Shape: shape, F32: v} }
+func f32(v []float32, shape ...int) *Tensor {
+	return &Tensor{DType: tensor.Float32, Shape: shape, F32: v}
+}
 
 func i64(v []int64, shape ...int) *Tensor { return &Tensor{DType: tensor.Int64, Shape: shape, I64: v} }
 
