@@ -158,17 +158,9 @@ func (m *Model) setupGoStages(mode string) error {
 	if m.schema == nil {
 		return status.Errorf(status.Model, "without libtorch the stages run natively, and the export has no config to map features to modules")
 	}
-	var pre, post native.Module
-	var err error
-	if m.files.Preprocessor != "" {
-		if pre, err = engine.StageTree(m.files.Preprocessor); err != nil {
-			return status.Errorf(status.Model, "%s: %v", m.files.Preprocessor, err)
-		}
-	}
-	if m.files.Postprocessor != "" {
-		if post, err = engine.StageTree(m.files.Postprocessor); err != nil {
-			return status.Errorf(status.Model, "%s: %v", m.files.Postprocessor, err)
-		}
+	pre, post, err := m.readStageTrees()
+	if err != nil {
+		return status.Errorf(status.Model, "%v", err)
 	}
 	plan, err := native.Build(pre, post)
 	if err != nil {
@@ -198,6 +190,35 @@ func (m *Model) setupGoStages(mode string) error {
 	}
 	m.native = n
 	return nil
+}
+
+// readStageTrees reads the preprocessor's and postprocessor's module trees
+// with the Go reader (nil for a stage the export lacks).
+func (m *Model) readStageTrees() (pre, post native.Module, err error) {
+	if m.files.Preprocessor != "" {
+		if pre, err = engine.StageTree(m.files.Preprocessor); err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", m.files.Preprocessor, err)
+		}
+	}
+	if m.files.Postprocessor != "" {
+		if post, err = engine.StageTree(m.files.Postprocessor); err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", m.files.Postprocessor, err)
+		}
+	}
+	return pre, post, nil
+}
+
+// stageTrees returns the modules the native stages read their constants and
+// op sets from: the Go reader's trees (equal to libtorch's: TestAttrsMatchLibtorch,
+// TestClassOpsMatchLibtorch), or libtorch's loaded modules when an archive
+// cannot be read in Go.
+func (m *Model) stageTrees() (native.Module, native.Module) {
+	pre, post, err := m.readStageTrees()
+	if err != nil {
+		logf(LogDebug, "native stages read through libtorch: %v", err)
+		return native.Torch(m.pre), native.Torch(m.post)
+	}
+	return pre, post
 }
 
 // newTensorDict returns an empty Dict[str, Tensor] value (libtorch).

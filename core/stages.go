@@ -82,7 +82,7 @@ func (m *Model) setupStages(mode string) error {
 		}
 		return nil
 	}
-	plan, err := native.Build(native.Torch(m.pre), native.Torch(m.post))
+	plan, err := native.Build(m.stageTrees())
 	if err != nil {
 		if mode == StagesNative {
 			return status.Errorf(status.Model, "stages \"native\": %v", err)
