@@ -169,3 +169,43 @@ func mustEntry(t testing.TB, a *Archive, name string) []byte {
 	}
 	return b
 }
+
+// TestDict: insertion order, replacement in place, lookups below and above
+// the size where the index is built, unhashable keys refused.
+func TestDict(t *testing.T) {
+	d := &Dict{}
+	for i := int64(0); i < 20; i++ {
+		if err := d.Set(i, i*10); err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 || i == 15 {
+			if err := d.Set(int64(1), "one"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if d.Len() != 20 || d.Keys[1] != int64(1) || d.Values[1] != "one" {
+		t.Fatalf("keys %v values %v", d.Keys, d.Values)
+	}
+	for i := int64(0); i < 20; i++ {
+		v, ok := d.Get(i)
+		if want := any(i * 10); i == 1 {
+			want = "one"
+			if !ok || v != want {
+				t.Errorf("Get(%d) = %v, %v", i, v, ok)
+			}
+		} else if !ok || v != want {
+			t.Errorf("Get(%d) = %v, %v", i, v, ok)
+		}
+	}
+	if _, ok := d.Get("missing"); ok {
+		t.Error("found a missing key")
+	}
+	if err := d.Set(Tuple{}, 1); err == nil || !strings.Contains(err.Error(), "unhashable dict key tuple") {
+		t.Errorf("tuple key: %v", err)
+	}
+	var nilDict *Dict
+	if _, ok := nilDict.Get("x"); ok || nilDict.Len() != 0 {
+		t.Error("nil dict")
+	}
+}

@@ -31,18 +31,34 @@ type Tuple []any
 type List struct{ Items []any }
 
 // Dict is a pickled dict or OrderedDict, in insertion order. Keys are
-// strings, int64s, float64s or bools.
+// strings, int64s, float64s or bools. Small dicts are searched in order;
+// an index is built from smallDict entries on.
 type Dict struct {
 	Keys, Values []any
 	index        map[any]int
 }
 
+const smallDict = 8
+
+func (d *Dict) find(key any) (int, bool) {
+	if d == nil {
+		return 0, false
+	}
+	if d.index != nil {
+		i, ok := d.index[key]
+		return i, ok
+	}
+	for i, k := range d.Keys {
+		if k == key {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // Get returns the value under key.
 func (d *Dict) Get(key any) (any, bool) {
-	if d == nil || d.index == nil {
-		return nil, false
-	}
-	i, ok := d.index[key]
+	i, ok := d.find(key)
 	if !ok {
 		return nil, false
 	}
@@ -56,16 +72,21 @@ func (d *Dict) Set(key, value any) error {
 	default:
 		return fmt.Errorf("unhashable dict key %s", typeName(key))
 	}
-	if d.index == nil {
-		d.index = map[any]int{}
-	}
-	if i, ok := d.index[key]; ok {
+	if i, ok := d.find(key); ok {
 		d.Values[i] = value
 		return nil
 	}
-	d.index[key] = len(d.Keys)
+	if d.index != nil {
+		d.index[key] = len(d.Keys)
+	}
 	d.Keys = append(d.Keys, key)
 	d.Values = append(d.Values, value)
+	if d.index == nil && len(d.Keys) >= smallDict {
+		d.index = make(map[any]int, len(d.Keys))
+		for i, k := range d.Keys {
+			d.index[k] = i
+		}
+	}
 	return nil
 }
 
