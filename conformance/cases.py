@@ -13,6 +13,11 @@ A case is a dict:
   data            optional callable(rng, n) -> dict column -> list, replacing the synthesiser
   test_data       optional callable(rng) -> dict column -> list: extra held-out rows appended
                   (unknown tokens, outliers, non-ASCII, empty strings)
+  requests        optional callable(rng, test_rows) -> {name: list of records}: extra
+                  held-out requests of Python values (test_rows: the held-out rows as
+                  records). Ludwig predicts on pd.DataFrame(records); ludwig-infer gets
+                  json.dumps(records) as it is (NaN/Infinity literals, ints beyond int64,
+                  records that omit keys), so pandas' typing of the whole column is checked
   combiner        optional combiner config
   expect_ludwig_failure  a substring of the error Ludwig is known to raise on this case
                   (recorded as an expected Ludwig failure, not a runtime failure); or a dict
@@ -180,6 +185,55 @@ def text_extra(tokenizer):
     return extra
 
 
+# --- values typed as pandas types them (issue 20) --------------------------------------------
+
+BIG = 12345678901234567890
+# Text tokens whose spellings differ by the column's dtype ("5" vs "5.0"): all in the
+# vocabulary, so a wrong spelling changes the prediction.
+PANDAS_TOKENS = ["5", "7", "5.0", "7.0", "alpha", "beta", str(BIG), "1.2345678901234567e+19", "inf", "-inf",
+                 "True", "False", "1.0", "nan"]
+
+
+def pandas_text_rows(rng, n, names):
+    col_in, col_out = names
+    return {col_in: [" ".join(rng.choice(PANDAS_TOKENS) for _ in range(rng.randint(1, 3))) for _ in range(n)],
+            col_out: [rng.choice(["pos", "neg", "mixed"]) for _ in range(n)]}
+
+
+def pandas_text_requests(rng, rows):
+    def col(values):
+        return [{"txt_in": v} for v in values]
+
+    return {
+        "obj_ints": col([5, None, 7, "alpha beta"]),       # object column: "5", not "5.0"
+        "float_ints": col([5, None, 7]),                   # float64 column: "5.0"
+        "big_int": col([BIG, 5, "alpha beta"]),            # exact beyond int64, 5 stays "5"
+        "uint64": col([BIG, 5]),                           # a uint64 column
+        "big_null": col([BIG, None, 7]),                   # float64: "1.2345678901234567e+19"
+        "nan_inf": col([float("nan"), float("inf"), float("-inf"), 1]),  # JSON NaN / Infinity
+        "bools": col([True, False, True]),
+        "missing_key": [{}, {"txt_in": 5}, {"txt_in": "alpha"}],         # NaN where a key is absent
+    }
+
+
+def pandas_mixed_requests(rng, rows):
+    base = [dict(r) for r in rows[:3]]
+
+    def with_col(col, values):
+        return [dict(r, **{col: v}) for r, v in zip(base, values)]
+
+    ids = [r["h3_in"] for r in base]
+    return {
+        "h3_null": with_col("h3_in", [ids[0], None, ids[2]]),               # float64 ids, NaN filled
+        "h3_float": with_col("h3_in", [float(i) for i in ids]),            # ids written as floats
+        "num_bools": with_col("num_in", [True, False, True]),              # a bool column
+        "num_nan": with_col("num_in", [float("nan"), 1.5, 2.0]),           # JSON NaN
+        "num_missing_key": [{k: v for k, v in base[0].items() if k != "num_in"}] + base[1:],
+        "vec_hex": with_col("vec_in", ["0x10 0x1.8 1\x1c2 3", "1\x1d2\x1e3 4 0x0.8", "0X1P-2 1 2 3 4"]),
+        "date_unicode": with_col("date_in", ["２０２１-03-04", "１９９９-12-31", "𝟐𝟎𝟎𝟎-01-01"]),
+    }
+
+
 # --- the matrix ----------------------------------------------------------------------------
 
 def build_cases():
@@ -313,6 +367,18 @@ def build_cases():
         [category("cat_out", output=True)],
         tensors=["img_in"],
         note="test_torchscript: every input type but audio in one model")
+
+    # values typed as pandas types them (issue 20)
+    add("pandas_text", [text("txt_in", vocab_size=20, preprocessing={"tokenizer": "space", "max_sequence_length": 6})],
+        [category("label", output=True)], data=pandas_text_rows, names=["txt_in", "label"],
+        requests=pandas_text_requests,
+        note="issue 20: a text column's values spelled as pandas spells them in the whole column (object: 5 -> '5', "
+             "float64: '5.0', uint64 and ints beyond int64 exact), JSON NaN/Infinity, records without the key")
+    add("pandas_mixed", [h3("h3_in"), number("num_in", "zscore"), vector("vec_in"), date("date_in", "%Y-%m-%d")],
+        [binary("bin_out")], requests=pandas_mixed_requests,
+        note="issue 20: h3 with a null (float64) or ids written as floats, a number column of booleans, NaN, "
+             "a record without the key, vector strings with hexadecimal numbers and \\x1c-\\x1e separators, "
+             "dates with non-ASCII digits")
     return cases
 
 

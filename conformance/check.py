@@ -10,7 +10,8 @@ a single row):
             TorchScript outputs (binary/category <f>_probabilities_<label>, <f>_probability;
             text <f>_response),
             and == LudwigModel.predict's columns of the same names wherever Ludwig's two paths
-            agree on that feature (contract section 9 lists where they do not).
+            agree on that feature (contract section 9 lists where they do not), in
+            LudwigModel.predict's column order.
 
 Exit status: 0 all pass; 1 a ludwig-infer mismatch or error; 2 only unexpected Ludwig failures.
 
@@ -20,6 +21,7 @@ Usage: python check.py --work DIR --lib LIB [--site SITE] [CASE ...]
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -122,6 +124,11 @@ def check_request(got, exp):
     python_only = sorted(c for c in py if c not in full)
     if python_only:
         notes.append(f"LudwigModel.predict columns not in full: {python_only}")
+    # The full form keeps LudwigModel.predict's column order (its columns that full also has).
+    py_order = [c for c in py if c in full]
+    full_order = [c for c in full if c in py]
+    if py_order != full_order:
+        ferr.append(f"column order: got {full_order}, LudwigModel.predict has {py_order}")
     return cerr, ferr, notes
 
 
@@ -157,6 +164,42 @@ def diff_tol(a, b, atol, path):
         return diff(a, b, path)
     finally:
         ATOL = old
+
+
+# Features that stay in TorchScript by design (docs/native.md): classes with no native
+# implementation at all. Any other feature left to TorchScript must owe it to a class that
+# recognition does not know (a tokenizer outside knownOps, say), never to a known class.
+BY_DESIGN = {"_ImagePreprocessing", "_AudioPreprocessing", "_TimeseriesPostprocessing"}
+WHY_RE = re.compile(r'^(input|output) feature "(.*?)" \((\w+)\): (.*)$')
+ALL_OR_NONE = "postprocessing runs natively only when every output feature can"
+
+
+def recognition_errors(st_info):
+    """Native recognition against this real export: every class recognition knows uses only
+    the operations core/native/ops.go lists for it, and every feature that could run natively
+    does (see issue 14: knownOps must come from real exports)."""
+    errs = []
+    code = st_info.get("code")
+    if code is None:
+        return ["model info has no stages.code (the library predates the op-set record)"]
+    unknown_class = set()
+    for c in code:
+        if c["known"] and c["unknown"]:
+            errs.append(f"feature {c['feature']}: Ludwig's {c['class']} uses {', '.join(c['unknown'])}, "
+                        f"which core/native/ops.go does not list for it")
+        if not c["known"]:
+            unknown_class.add(c["feature"])
+    for why in st_info.get("torchscript") or []:
+        m = WHY_RE.match(why)
+        if m is None:
+            if ALL_OR_NONE not in why:
+                errs.append(f"left to TorchScript: {why}")
+            continue
+        feature, cls = m.group(2), m.group(3)
+        if cls in BY_DESIGN or feature in unknown_class:
+            continue
+        errs.append(f"recognisable but not recognised: {why}")
+    return errs
 
 
 def evaluate(name, cdir, args):
@@ -201,6 +244,7 @@ def evaluate(name, cdir, args):
             errs += [f"[{rname} native vs TorchScript] {x}" for x in g["native_vs_torchscript"]]
     notes = list(dict.fromkeys(notes))
     st_info = got.get("stages", {})
+    errs += [f"[recognition] {x}" for x in recognition_errors(st_info)]
     native = (f"native {len(st_info.get('native_inputs') or [])}/{len(case['inputs'])} in, "
               f"{len(st_info.get('native_outputs') or [])}/{len(case['outputs'])} out")
     if errs:

@@ -239,6 +239,29 @@ def derived_full(ts_cols, config, metadata):
     return out
 
 
+def predict_both(model, module, df, case_dir, rendered, metadata, ts_in=None):
+    """What Ludwig answers for df: InferenceModule.predict (the TorchScript path, on ts_in
+    when given) and LudwigModel.predict (the Python path, only a second opinion: when it
+    fails, the TorchScript path is still checked and the failure is reported as a note)."""
+    ts_df, _ = module.predict(df if ts_in is None else ts_in)
+    ts_cols = frame_columns(ts_df)
+    py_cols, py_error = {}, None
+    try:
+        py_df, _ = model.predict(dataset=df, output_directory=os.path.join(case_dir, "results"))
+        py_cols = frame_columns(py_df)
+    except Exception as e:  # noqa: BLE001
+        py_error = f"{type(e).__name__}: {e}"
+    return {
+        "rows": len(df),
+        "columns": ts_cols,
+        "column_order": list(ts_df.columns),
+        "derived_full": derived_full(ts_cols, rendered, metadata),
+        "python": py_cols,
+        "outputs": {f["name"]: f["type"] for f in rendered["output_features"]},
+        "python_error": py_error,
+    }
+
+
 # --- one case -------------------------------------------------------------------------------
 
 def expected_failure(case, ludwig_version, error):
@@ -307,31 +330,22 @@ def run_case(case, case_dir, stamp, vers):
                 # path the frame the Python path would see; ludwig-infer gets the user's.
                 from ludwig.utils.data_utils import sanitize_column_names
                 ts_in = sanitize_column_names(df)
-            ts_df, _ = module.predict(ts_in)
-            ts_cols = frame_columns(ts_df)
-            # The Python path is only a second opinion: when it fails, the TorchScript path
-            # is still checked (and the failure is reported as a note).
-            py_cols, py_error = {}, None
-            try:
-                py_df, _ = model.predict(dataset=df, output_directory=os.path.join(case_dir, "results"))
-                py_cols = frame_columns(py_df)
-            except Exception as e:  # noqa: BLE001
-                py_error = f"{type(e).__name__}: {e}"
+            expected["requests"][rname] = predict_both(model, module, df, case_dir, rendered, metadata, ts_in)
             with open(os.path.join(req_dir, f"{rname}.json"), "w") as fh:
                 json.dump(request_json(case, df), fh, ensure_ascii=False)
             meta = write_tensors(case, df, rendered, req_dir, rname)
             if meta is not None:
                 with open(os.path.join(req_dir, f"{rname}.tensors.json"), "w") as fh:
                     json.dump(meta, fh)
-            expected["requests"][rname] = {
-                "rows": len(df),
-                "columns": ts_cols,
-                "column_order": list(ts_df.columns),
-                "derived_full": derived_full(ts_cols, rendered, metadata),
-                "python": py_cols,
-                "outputs": {f["name"]: f["type"] for f in rendered["output_features"]},
-                "python_error": py_error,
-            }
+        if case.get("requests"):
+            records = [{c: enc(v) for c, v in r.items()} for r in test.to_dict("records")]
+            for rname, recs in case["requests"](rng, records).items():
+                stage = f"inference_module ({rname})"
+                df = pd.DataFrame(recs)
+                # ludwig-infer gets the records as Python's json writes them.
+                with open(os.path.join(req_dir, f"{rname}.json"), "w") as fh:
+                    json.dump(recs, fh, ensure_ascii=False)
+                expected["requests"][rname] = predict_both(model, module, df, case_dir, rendered, metadata)
         with open(os.path.join(case_dir, "expected.json"), "w") as fh:
             json.dump(expected, fh, ensure_ascii=False)
     except Exception as e:  # noqa: BLE001 - any Ludwig failure is recorded

@@ -223,7 +223,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	default:
 		return nil, status.Errorf(status.InvalidArgument, "unknown stages %q (want auto, torchscript or native)", opts.Stages)
 	}
-	m.info.Stages = StagesInfo{Mode: StagesTorchScript, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}}
+	m.info.Stages = noStages(StagesTorchScript)
 	m.info.Devices["module"] = "cpu"
 	if s, err := m.art.whole.Schema(); err == nil {
 		m.info.Schemas["module"] = s
@@ -238,6 +238,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		m.warmup()
 		m.warmupWhole()
 	}
+	m.relayWarnings()
 	ok = true
 	logf(LogInfo, "loaded %s %s (predictor on %s)", a.Kind, a.Path, opts.Device)
 	return m, nil

@@ -109,7 +109,7 @@ func (m *Model) buildInfo(warnings []string) Info {
 		Outputs:  []OutputInfo{},
 		Warnings: warnings,
 		// setupStages (stages.go) replaces this for an export directory.
-		Stages: StagesInfo{Mode: StagesTorchScript, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}},
+		Stages: noStages(StagesTorchScript),
 		Engine: m.engineInfo(),
 	}
 	if info.Warnings == nil {

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core/artifact"
 	"github.com/ludwig-infer/ludwig-infer/core/engine"
@@ -113,6 +114,8 @@ type Model struct {
 	native  *nativeStages     // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
 	engine  string            // what runs the predictor: engineGo or engine.Libtorch (goengine.go)
 	goPred  *engine.Predictor // the Go engine's predictor; nil when libtorch runs it
+
+	warnings torchWarnings // libtorch warnings logged (log.go)
 }
 
 // Load opens the export in dir.
@@ -184,6 +187,7 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	if !opts.NoWarmup {
 		m.warmup()
 	}
+	m.relayWarnings()
 	ok = true
 	logf(LogInfo, "loaded %s (predictor %s on %s)", dir, files.Predictor, opts.Device)
 	return m, nil
@@ -325,6 +329,7 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
 	}
+	defer m.relayWarnings()
 	if err := checkRequest(req); err != nil { // limits.go
 		return nil, err
 	}
@@ -353,11 +358,15 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 		if opts.Stage == StageAll && m.post == nil {
 			return nil, status.Errorf(status.InvalidArgument, "this export has no %s: use the preprocess and predict stages", export.PostprocessorFile)
 		}
+		start := time.Now()
 		pre, err := m.preprocess(req)
 		if err != nil {
 			return nil, err
 		}
 		defer pre.Free()
+		if opts.Timings != nil {
+			opts.Timings.Preprocess = time.Since(start)
+		}
 		if opts.Stage == StagePreprocess {
 			return tensorResult(pre, opts.TensorOutputs)
 		}
@@ -405,6 +414,7 @@ func (m *Model) predictAndPostprocess(ctx context.Context, pre *torch.Value, opt
 	if err := alive(ctx, "before the predictor"); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	pred, err := forward(m.pred, pre, m.device, "predictor")
 	if err != nil {
 		return nil, err
@@ -413,7 +423,14 @@ func (m *Model) predictAndPostprocess(ctx context.Context, pre *torch.Value, opt
 	if err := alive(ctx, "before postprocessing"); err != nil {
 		return nil, err
 	}
-	return m.postprocess(pred, opts)
+	if opts.Timings == nil {
+		return m.postprocess(pred, opts)
+	}
+	opts.Timings.Predict = time.Since(start)
+	start = time.Now()
+	res, err := m.postprocess(pred, opts)
+	opts.Timings.Postprocess = time.Since(start)
+	return res, err
 }
 
 func (m *Model) postprocess(in *torch.Value, opts InferOptions) (*Result, error) {
@@ -674,7 +691,7 @@ func (m *Model) featurizeRequest(req Request) ([]featurize.Input, error) {
 		case ts != nil:
 			in, err = featurize.FromTensors(f, ts, req.Borrowed)
 		case col != nil:
-			in, err = featurize.FromCellsWith(f, col.Cells, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
+			in, err = featurize.FromColumn(f, *col, featurize.Options{BaseDir: req.BaseDir, NoPaths: req.NoPaths})
 		default:
 			return nil, status.Errorf(status.Input, "missing input feature %q (column %q, type %s)", f.Name, f.Column, f.Type)
 		}

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	jsoniter "github.com/json-iterator/go"
 
@@ -108,6 +109,16 @@ type InferOptions struct {
 	// Records answers with a JSON array of one object per row (columns and
 	// full forms only), the orientation of JSON Lines and `ludwig serve`.
 	Records bool
+	// Timings, when not nil, receives the duration of each stage a StageAll
+	// call of an export directory ran (servers report them as metrics).
+	Timings *Timings
+}
+
+// Timings are the durations of an Infer call's stages: preprocessing
+// (featurizing the request included), the predictor, postprocessing
+// (encoding the response included).
+type Timings struct {
+	Preprocess, Predict, Postprocess time.Duration
 }
 
 // DefaultInferOptions are li_infer's defaults: all stages, columns form.

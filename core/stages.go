@@ -37,6 +37,11 @@ type StagesInfo struct {
 	NativeOutputs []string `json:"native_outputs"`
 	// TorchScript lists, for each feature left to TorchScript, why.
 	TorchScript []string `json:"torchscript"`
+	// Code lists the code of every Ludwig class read while planning (a
+	// feature's module and its submodules): its aten operations and those
+	// that recognition does not know for the class. Empty when the stages
+	// are not planned (mode torchscript, artefacts without a config).
+	Code []native.ClassOps `json:"code"`
 }
 
 // nativeStages is a model's native plan, wired to its modules.
@@ -75,7 +80,7 @@ func (m *Model) setupStages(mode string) error {
 	if mode != StagesAuto && mode != StagesTorchScript && mode != StagesNative {
 		return status.Errorf(status.InvalidArgument, "unknown stages %q (want auto, torchscript or native)", mode)
 	}
-	m.info.Stages = StagesInfo{Mode: mode, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}}
+	m.info.Stages = noStages(mode)
 	if mode == StagesTorchScript || m.schema == nil || (m.pre == nil && m.post == nil) {
 		if mode == StagesNative && m.schema == nil && (m.pre != nil || m.post != nil) {
 			return status.Errorf(status.Model, "stages \"native\": the export has no config to map features to modules")
@@ -90,6 +95,7 @@ func (m *Model) setupStages(mode string) error {
 		logf(LogWarn, "native stages disabled: %v", err)
 		return nil
 	}
+	m.info.Stages.Code = plan.Classes
 	n := &nativeStages{}
 	var why []string
 	if m.pre != nil {
@@ -148,6 +154,11 @@ func (m *Model) setupStages(mode string) error {
 		logf(LogInfo, "TorchScript runs %s", w)
 	}
 	return nil
+}
+
+// noStages is the stages info of a model whose stages are not planned (yet).
+func noStages(mode string) StagesInfo {
+	return StagesInfo{Mode: mode, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}, Code: []native.ClassOps{}}
 }
 
 func quote(s string) string { return `"` + s + `"` }

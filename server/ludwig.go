@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -8,10 +9,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
 // multipartMemory is how much of a multipart body is held in memory; larger
@@ -184,6 +187,10 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			// Ludwig reads an empty body as an empty form: every feature missing.
+			return &table{cells: map[string][]request.Cell{}, rows: 1}, nil
+		}
 		return jsonTable(body)
 	}
 	if err := readForm(r); err != nil {
@@ -194,11 +201,11 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 	}
 	ds := r.PostFormValue("dataset")
 	if ds == "" {
-		return nil, errors.New(`the form has no "dataset" field (pandas split JSON)`)
+		return nil, datasetError{errors.New(`the form has no "dataset" field (pandas split JSON)`)}
 	}
 	root, err := request.Parse([]byte(ds))
 	if err != nil {
-		return nil, err
+		return nil, datasetError{err}
 	}
 	if r.MultipartForm != nil && len(r.MultipartForm.File) > 0 {
 		uris := map[string]string{}
@@ -214,8 +221,17 @@ func readTable(r *http.Request, batch bool) (*table, error) {
 		}
 		replaceFiles(&root, uris)
 	}
-	return cellTable(root)
+	t, err := cellTable(root)
+	if err != nil {
+		return nil, datasetError{err}
+	}
+	return t, nil
 }
+
+// datasetError is a missing or unreadable `dataset` field of
+// /batch_predict's form, which `ludwig serve` answers with its fixed 500
+// body.
+type datasetError struct{ error }
 
 func replaceFiles(c *request.Cell, uris map[string]string) {
 	switch c.Kind {
@@ -248,19 +264,21 @@ func badBody(w http.ResponseWriter, err error) {
 	writeJSON(w, http.StatusBadRequest, map[string]string{"error": "cannot read the request: " + err.Error()})
 }
 
-// scoreTable checks the table has every input and runs it in the full form.
-func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*request.Cell, bool) {
-	m := s.models[0].Model
-	if missing := missingFeatures(m, t.keys()); len(missing) > 0 {
+// scoreTable checks the table has every input and runs it on the first
+// model in the full form; failures are answered as `ludwig serve` answers.
+func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table, received time.Time) (*request.Cell, bool) {
+	m := &s.models[0]
+	if sw, ok := w.(*statusWriter); ok {
+		sw.model = m.Name
+	}
+	if missing := missingFeatures(m.Model, t.keys()); len(missing) > 0 {
 		writeJSON(w, http.StatusBadRequest, missingError(missing))
 		return nil, false
 	}
-	res, err := s.infer(r.Context(), m, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full})
-	if err != nil {
-		s.inferFailed(w, r, err)
-		return nil, false
-	}
-	out, err := request.Parse(res.JSON)
+	start := time.Now()
+	var tm core.Timings
+	out, err := s.scoreFull(r, m, t, &tm)
+	s.recordInference(m.Name, err == nil, t.rows, received, start, tm)
 	if err != nil {
 		s.inferFailed(w, r, err)
 		return nil, false
@@ -268,7 +286,30 @@ func (s *Server) scoreTable(w http.ResponseWriter, r *http.Request, t *table) (*
 	if sw, ok := w.(*statusWriter); ok {
 		sw.rows += t.rows
 	}
-	return &out, true
+	return out, true
+}
+
+// scoreFull runs a table on m in the full form and returns its columns;
+// an error names the inputs as the request spelt them.
+func (s *Server) scoreFull(r *http.Request, m *Model, t *table, tm *core.Timings) (*request.Cell, error) {
+	res, err := s.infer(r.Context(), m.Model, core.Request{JSON: t.requestJSON(), NoPaths: true}, core.InferOptions{Form: response.Full, Timings: tm})
+	if err != nil {
+		if schema := m.Model.Schema(); schema != nil {
+			byFeature := map[string]string{}
+			for _, c := range t.cols {
+				if f := featureFor(schema, c); f != nil {
+					byFeature[f.Name] = c
+				}
+			}
+			err = status.Errorf(status.CodeOf(err), "%s", clientSpelling(err.Error(), schema, byFeature))
+		}
+		return nil, err
+	}
+	out, err := request.Parse(res.JSON)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
@@ -276,6 +317,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
+	received := time.Now()
 	defer removeForm(r)
 	t, err := readTable(r, false)
 	if err != nil {
@@ -286,21 +328,12 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "/predict scores one row; send several to /batch_predict"})
 		return
 	}
-	out, ok := s.scoreTable(w, r, t)
+	out, ok := s.scoreTable(w, r, t, received)
 	if !ok {
 		return
 	}
 	// A flat object: each column's value for the row.
-	b := []byte{'{'}
-	for i, k := range out.Keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = response.AppendString(b, k)
-		b = append(b, ':')
-		b = out.Values[i].Items[0].AppendJSON(b)
-	}
-	writeRaw(w, http.StatusOK, append(b, '}'))
+	writeRaw(w, http.StatusOK, appendRecord(nil, out, 0))
 }
 
 func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
@@ -308,13 +341,19 @@ func (s *Server) batchPredict(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
+	received := time.Now()
 	defer removeForm(r)
 	t, err := readTable(r, true)
+	var de datasetError
+	if errors.As(err, &de) {
+		s.inferFailed(w, r, de.error)
+		return
+	}
 	if err != nil {
 		badBody(w, err)
 		return
 	}
-	out, ok := s.scoreTable(w, r, t)
+	out, ok := s.scoreTable(w, r, t, received)
 	if !ok {
 		return
 	}

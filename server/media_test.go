@@ -65,6 +65,6 @@ func TestImageUploads(t *testing.T) {
 	resp, err = http.Post(ts.URL+"/predict", "application/json", strings.NewReader(`{"image_path": "/etc/hostname"}`))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input feature "photo" (image), row 0: file paths are not accepted here`)
+	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input "image_path" (image feature "photo"), row 0: file paths are not accepted here`)
 	resp.Body.Close()
 }

@@ -14,11 +14,12 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core"
-	"github.com/ludwig-infer/ludwig-infer/core/response"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
@@ -38,6 +39,10 @@ type Options struct {
 	AllowOrigin string
 	// Log receives one structured line per request (nil: discarded).
 	Log *slog.Logger
+	// AccessLogEvery samples the access log: every request when 0 or 1, one
+	// in N successful requests when N > 1 (requests answered with a status
+	// >= 400 are always logged), none when negative.
+	AccessLogEvery int
 }
 
 // DefaultMaxBody is the request body limit when Options.MaxBody is 0.
@@ -57,7 +62,9 @@ type Server struct {
 	byName  map[string]*Model
 	opts    Options
 	metrics *metrics
+	stats   *statistics
 	mux     *http.ServeMux
+	logged  atomic.Uint64 // successful requests seen by the access log sampler
 }
 
 // New builds a server for models; the Ludwig-compatible endpoints serve the
@@ -69,7 +76,7 @@ func New(models []Model, opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{models: models, byName: map[string]*Model{}, opts: opts, metrics: newMetrics()}
+	s := &Server{models: models, byName: map[string]*Model{}, opts: opts, metrics: newMetrics(), stats: newStatistics()}
 	for i := range s.models {
 		s.byName[s.models[i].Name] = &s.models[i]
 	}
@@ -82,15 +89,21 @@ func New(models []Model, opts Options) *Server {
 	mux.HandleFunc("/v2/health/ready", s.ready)
 	mux.HandleFunc("/v2", s.serverMetadata)
 	mux.HandleFunc("/v2/models/", s.v2Model)
+	mux.HandleFunc("/v2/repository/index", s.repositoryIndex)
+	mux.HandleFunc("/v1/models", s.v1)
+	mux.HandleFunc("/v1/models/", s.v1)
 	s.mux = mux
 	return s
 }
 
-// statusWriter records the status code and the rows a handler scored.
+// statusWriter records the status code, the model and the rows a handler
+// scored, and whether the client accepts gzip.
 type statusWriter struct {
 	http.ResponseWriter
-	code int
-	rows int
+	code       int
+	rows       int
+	model      string
+	acceptGzip bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -102,8 +115,12 @@ func (w *statusWriter) WriteHeader(code int) {
 // and the access log line.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK, acceptGzip: acceptsGzip(r.Header.Get("Accept-Encoding"))}
 	r.Body = http.MaxBytesReader(sw, r.Body, s.opts.MaxBody)
+	if !decompressBody(sw, r, s.opts.MaxBody) {
+		s.finish(sw, r, start)
+		return
+	}
 	if s.opts.AllowOrigin != "" {
 		sw.Header().Set("Access-Control-Allow-Origin", s.opts.AllowOrigin)
 		sw.Header().Set("Access-Control-Allow-Headers", "Content-Type")
@@ -125,10 +142,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) finish(sw *statusWriter, r *http.Request, start time.Time) {
-	d := time.Since(start)
-	s.metrics.observe(routeOf(r.URL.Path), sw.code, d, sw.rows)
-	s.opts.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.code,
-		"latency_ms", float64(d.Microseconds())/1000, "rows", sw.rows, "remote", r.RemoteAddr)
+	s.observe(sw, routeOf(r.URL.Path), r.Method, r.URL.Path, r.RemoteAddr, time.Since(start))
+}
+
+// observe counts a finished request in the metrics and writes its access log
+// line (sampled as Options.AccessLogEvery says).
+func (s *Server) observe(sw *statusWriter, route, method, path, remote string, d time.Duration) {
+	s.metrics.observe(route, sw.model, sw.code, d, sw.rows)
+	switch every := uint64(s.opts.AccessLogEvery); {
+	case s.opts.AccessLogEvery < 0:
+		return
+	case every > 1 && sw.code < 400 && s.logged.Add(1)%every != 1:
+		return
+	}
+	s.opts.Log.Info("request", "method", method, "path", path, "status", sw.code,
+		"latency_ms", float64(d.Microseconds())/1000, "rows", sw.rows, "remote", remote)
 }
 
 // routeOf maps a path to a bounded metrics label.
@@ -142,6 +170,10 @@ func routeOf(p string) string {
 		return "/v2/models/infer"
 	case strings.HasPrefix(p, "/v2"):
 		return "/v2/models"
+	case strings.HasSuffix(p, ":predict"):
+		return "/v1/models/predict"
+	case strings.HasPrefix(p, "/v1/models"):
+		return "/v1/models"
 	}
 	return "other"
 }
@@ -155,7 +187,20 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func writeRaw(w http.ResponseWriter, code int, b []byte) {
-	w.Header().Set("Content-Type", jsonMimeType)
+	writeBody(w, code, jsonMimeType, b)
+}
+
+// writeBody answers b, gzip-compressed when the client accepts gzip and b is
+// large enough to gain from it.
+func writeBody(w http.ResponseWriter, code int, contentType string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	if sw, ok := w.(*statusWriter); ok && sw.acceptGzip && len(b) >= gzipMinSize {
+		b = gzipBytes(b)
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
 }
@@ -174,7 +219,8 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "GET")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"message": upMessage})
+	// Ludwig's body, plus the "status" KServe's v1 client reads.
+	writeJSON(w, http.StatusOK, map[string]string{"message": upMessage, "status": "alive"})
 }
 
 // infer runs a request on m with the server's deadline.
@@ -234,5 +280,3 @@ func headerSafe(s string) string {
 	}
 	return s
 }
-
-var _ = response.Full

@@ -96,7 +96,7 @@ func TestRoot(t *testing.T) {
 	resp, err := http.Get(ts.URL + "/")
 	require.NoError(t, err)
 	out, _ := decode(t, resp)
-	assert.Equal(t, map[string]any{"message": "Ludwig server is up"}, out)
+	assert.Equal(t, map[string]any{"message": "Ludwig server is up", "status": "alive"}, out)
 	resp, err = http.Post(ts.URL+"/", "text/plain", nil)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
@@ -156,7 +156,7 @@ func TestPredictJSON(t *testing.T) {
 	resp, err = http.Post(ts.URL+"/predict", "application/json", bytes.NewReader(b))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input feature "age" (number), row 0: expected a number, got string "old"`)
+	assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), `input "Age" (number feature "age"), row 0: expected a number, got string "old"`)
 	got, _ = decode(t, resp)
 	assert.Equal(t, map[string]any{"error": "Unexpected Error: could not run inference on model"}, got)
 
@@ -228,12 +228,17 @@ func TestBatchPredict(t *testing.T) {
 	}
 	check(resp, seq)
 
-	body, ct = multipartBody(t, map[string]string{"other": "x"})
-	resp, err = http.Post(ts.URL+"/batch_predict", ct, body)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	got, _ := decode(t, resp)
-	assert.Contains(t, got["error"], `the form has no "dataset" field`)
+	// A missing or malformed dataset: ludwig serve's fixed 500 body, the
+	// reason in the header.
+	for field, why := range map[string]string{"other": `the form has no "dataset" field (pandas split JSON)`, "dataset": "malformed JSON"} {
+		body, ct = multipartBody(t, map[string]string{field: `{"columns": [`})
+		resp, err = http.Post(ts.URL+"/batch_predict", ct, body)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("X-Ludwig-Infer-Error"), why)
+		got, _ := decode(t, resp)
+		assert.Equal(t, map[string]any{"error": "Unexpected Error: could not run inference on model"}, got)
+	}
 }
 
 func TestBodyLimit(t *testing.T) {
@@ -339,7 +344,13 @@ func TestConcurrentClientsAndMetrics(t *testing.T) {
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Contains(t, string(b), `ludwig_infer_requests_total{route="/batch_predict",code="200"} 321`)
-	assert.Contains(t, string(b), `ludwig_infer_rows_total{route="/batch_predict"} 321`)
-	assert.Contains(t, string(b), `ludwig_infer_request_duration_seconds_count{route="/batch_predict"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_requests_total{code="200",model="tabular",route="/batch_predict"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_rows_total{model="tabular",route="/batch_predict"} 321`)
+	assert.Contains(t, string(b), `ludwig_infer_request_duration_seconds_count{model="tabular",route="/batch_predict"} 321`)
+	for _, stage := range []string{"queue", "preprocess", "predict", "postprocess"} {
+		assert.Contains(t, string(b), `ludwig_infer_stage_duration_seconds_count{model="tabular",stage="`+stage+`"} 321`)
+	}
+	assert.Contains(t, string(b), `ludwig_infer_errors_total{model="tabular",route="/batch_predict"} 0`)
+	assert.Contains(t, string(b), "\ngo_goroutines ")
+	assert.Contains(t, string(b), "\nprocess_resident_memory_bytes ")
 }

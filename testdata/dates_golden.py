@@ -1,70 +1,33 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes testdata/dates_golden.json: date values, the datetime_format they are parsed with, and the
-9-int vector Python gives (Ludwig's create_vector_from_datetime_obj), or an error.
+9-int date vector real Ludwig gives, or its error.
 
-- format set: datetime.strptime(value, format), as Ludwig's TorchScript predict path does
-  (to_inference_model_input_from_series).
-- format null: Ludwig's training-path parse_datetime (dateutil's parse, then numbers as epoch
-  timestamps scaled by convert_number_to_datetime), copied below, on values core/dates.ParseAuto
-  claims to support; numbers are JSON numbers (epoch timestamps given as numbers).
+Every vector comes from Ludwig itself, imported from the conformance suite's venv (Ludwig 0.10.4,
+Python 3.11), so the file holds only outputs (facts), never Ludwig's code:
+- format set: `datetime.strptime(value, format)` (what Ludwig's TorchScript predict path does)
+  turned into the vector by `ludwig.utils.date_utils.create_vector_from_datetime_obj`;
+- format null: `ludwig.utils.date_utils.parse_datetime` (Ludwig's training-path parser: dateutil,
+  then numbers as epoch timestamps) on strings core/dates.ParseAuto claims to support, and
+  `convert_number_to_datetime` on JSON numbers.
 
-Run with Debian's Python (it has dateutil): /usr/bin/python3 testdata/dates_golden.py
-The machine must be on UTC (datetime.fromtimestamp uses the local zone); the script forces TZ=UTC.
+Run after `conformance/run.sh` has made its venv:
+    TZ=UTC $HOME/.cache/ludwig-infer/conformance-venv/bin/python testdata/dates_golden.py
+(or conformance/.venv/bin/python). The script forces TZ=UTC: epoch conversion uses the local zone.
 """
 import json
 import os
 import time
-from datetime import date, datetime
+from datetime import datetime
 
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-import numpy as np  # noqa: E402
-from dateutil.parser import ParserError, parse  # noqa: E402
+try:
+    from ludwig.utils.date_utils import convert_number_to_datetime, create_vector_from_datetime_obj, parse_datetime
+except ImportError as e:  # pragma: no cover - a usage error
+    raise SystemExit(f"dates_golden.py needs real Ludwig (run it with the conformance venv's python): {e}")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCALE_S = np.floor(np.log10(time.time()))
-
-
-# ludwig/utils/date_utils.py (v0.8.6), verbatim.
-def create_vector_from_datetime_obj(datetime_obj):
-    yearday = datetime_obj.toordinal() - date(datetime_obj.year, 1, 1).toordinal() + 1
-
-    midnight = datetime_obj.replace(hour=0, minute=0, second=0, microsecond=0)
-    second_of_day = (datetime_obj - midnight).seconds
-
-    return [
-        datetime_obj.year,
-        datetime_obj.month,
-        datetime_obj.day,
-        datetime_obj.weekday(),
-        yearday,
-        datetime_obj.hour,
-        datetime_obj.minute,
-        datetime_obj.second,
-        second_of_day,
-    ]
-
-
-def parse_datetime(timestamp):
-    try:
-        dt = parse(timestamp)
-    except (OverflowError, ParserError, TypeError):
-        dt = convert_number_to_datetime(timestamp)
-    return dt
-
-
-def convert_number_to_datetime(timestamp):
-    try:
-        timestamp = float(timestamp)
-    except TypeError:
-        raise ValueError(f"Provided value {timestamp} is not a valid numeric timestamp")
-    ts_scale = np.floor(np.log10(timestamp))
-    if SCALE_S < ts_scale:
-        delta = ts_scale - SCALE_S
-        timestamp = timestamp / np.power(10, delta)
-    dt = datetime.fromtimestamp(timestamp)
-    return dt
 
 
 STRPTIME = [

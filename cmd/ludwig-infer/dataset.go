@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,10 @@ import (
 // A dataset is read in batches of rows. Readers stream: memory holds one
 // batch (plus, for JSON, one record) whatever the file's size.
 //
-// Types follow pandas, which Ludwig users read their data with:
+// Types follow pandas, which Ludwig users read their data with, and are
+// decided per column over the whole input (a first pass reads it all;
+// standard input and pipes are copied to a temporary file first), never per
+// batch, so a value is spelled the same whatever batch it falls in:
 //
 //   - CSV (pandas.read_csv defaults): a cell equal to one of pandas' default
 //     NA strings ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None",
@@ -27,13 +29,11 @@ import (
 //     "1" is spelt "1.0" for string features, as pandas' astype(str) does);
 //     a column of only True/False (TRUE/true/FALSE/false) is boolean; any
 //     other column holds the strings as written.
-//   - JSON and JSON Lines: values keep their JSON types; a column of numbers
-//     with a float or a null anywhere is a float column (pandas' float64).
-//
-// pandas decides a column's type from the whole file; so does this command
-// when the dataset is a regular file (a first pass over the file collects
-// each column's types, then a second pass converts the rows). Standard
-// input cannot be read twice: types are then decided per batch.
+//   - JSON and JSON Lines: values keep their JSON types (NaN and Infinity
+//     literals read as Python's json module reads them) and each column gets
+//     the dtype pd.DataFrame(records) gives it (request.Profile); a record
+//     without a key has NaN there, as in pandas, and a key that any record
+//     has is a column.
 
 // batch is a slice of consecutive rows.
 type batch struct {
@@ -68,6 +68,7 @@ type csvKind uint8
 const (
 	kindUnknown csvKind = iota // no non-missing value seen yet
 	kindInt
+	kindUInt // integers, some above int64 (none negative, none missing)
 	kindFloat
 	kindBool
 	kindString
@@ -133,7 +134,7 @@ func (k csvKind) observe(v string) csvKind {
 	if k == kindBool {
 		return kindString
 	}
-	if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+	if isIntLiteral(strings.TrimSpace(v)) {
 		if k == kindUnknown {
 			return kindInt
 		}
@@ -151,10 +152,13 @@ func csvCell(v string, k csvKind) request.Cell {
 		return request.Cell{Kind: request.Null}
 	}
 	switch k {
-	case kindInt:
+	case kindInt, kindUInt:
 		t := strings.TrimSpace(v)
 		if i, err := strconv.ParseInt(t, 10, 64); err == nil {
 			return request.Cell{Kind: request.Int, Int: i, Num: float64(i), Str: t}
+		}
+		if u, err := strconv.ParseUint(t, 10, 64); err == nil {
+			return request.Cell{Kind: request.BigInt, Num: float64(u), Str: strconv.FormatUint(u, 10)}
 		}
 	case kindFloat:
 		if f, ok := isFloatLiteral(v); ok {
@@ -170,7 +174,7 @@ func csvCell(v string, k csvKind) request.Cell {
 type csvReader struct {
 	r      *csv.Reader
 	header []string
-	kinds  []csvKind // nil: decide per batch
+	kinds  []csvColumn // each column's type over the whole file (profileCSV)
 	row    int
 }
 
@@ -208,15 +212,59 @@ func csvErr(err error) error {
 
 func (c *csvReader) columns() []string { return c.header }
 
-// profileCSV reads a whole CSV stream and returns each column's kind.
-func profileCSV(r io.Reader) ([]csvKind, error) {
+// csvColumn is a CSV column's type over the whole file.
+type csvColumn struct {
+	kind     csvKind
+	na       bool // a missing value
+	negative bool // a negative integer
+	unsigned bool // an integer above int64 that fits uint64
+	huge     bool // an integer outside int64 and uint64
+}
+
+// observeInt records an integer literal's range, as pandas' parser tries
+// int64, then uint64, then keeps Python ints (an object column).
+func (c *csvColumn) observeInt(v string) {
+	t := strings.TrimSpace(v)
+	if i, err := strconv.ParseInt(t, 10, 64); err == nil {
+		c.negative = c.negative || i < 0
+	} else if _, err := strconv.ParseUint(t, 10, 64); err == nil {
+		c.unsigned = true
+	} else if isIntLiteral(t) {
+		c.huge = true
+	}
+}
+
+// isIntLiteral reports whether t is an optionally signed run of digits.
+func isIntLiteral(t string) bool {
+	t = strings.TrimLeft(t, "+-")
+	return t != "" && strings.Trim(t, "0123456789") == ""
+}
+
+// dtype is the pandas dtype read_csv gives the column.
+func (c csvColumn) dtype() request.DType {
+	switch c.kind {
+	case kindInt:
+		return request.DTypeInt64
+	case kindUInt:
+		return request.DTypeUInt64
+	case kindFloat:
+		return request.DTypeFloat64
+	case kindBool:
+		if !c.na {
+			return request.DTypeBool
+		}
+	}
+	return request.DTypeObject
+}
+
+// profileCSV reads a whole CSV stream and returns each column's type.
+func profileCSV(r io.Reader) ([]csvColumn, error) {
 	c, err := newCSVReader(r)
 	if err != nil {
 		return nil, err
 	}
 	c.r.ReuseRecord = true
-	kinds := make([]csvKind, len(c.header))
-	hasNA := make([]bool, len(c.header))
+	cols := make([]csvColumn, len(c.header))
 	for {
 		rec, err := c.r.Read()
 		if err == io.EOF {
@@ -231,24 +279,34 @@ func profileCSV(r io.Reader) ([]csvKind, error) {
 		}
 		for i, v := range rec {
 			if naValues[v] {
-				hasNA[i] = true
+				cols[i].na = true
 				continue
 			}
-			kinds[i] = kinds[i].observe(v)
+			cols[i].kind = cols[i].kind.observe(v)
+			cols[i].observeInt(v)
 		}
 	}
-	for i := range kinds {
+	for i := range cols {
+		c := &cols[i]
 		switch {
-		case kinds[i] == kindInt && hasNA[i]:
-			kinds[i] = kindFloat
-		case kinds[i] == kindBool && hasNA[i]:
+		case c.huge && (c.kind == kindInt || c.kind == kindFloat):
+			c.kind = kindString // pandas keeps Python ints: an object column
+		case c.kind == kindInt && c.unsigned && (c.negative || c.na):
+			c.kind = kindString // pandas: an object column of the cells as written
+		case c.kind == kindInt && c.unsigned:
+			c.kind = kindUInt
+		}
+		switch {
+		case cols[i].kind == kindInt && cols[i].na:
+			cols[i].kind = kindFloat
+		case cols[i].kind == kindBool && cols[i].na:
 			// pandas: an object column of True/False and NaN; astype(str)
 			// still spells "True"/"False"/"nan".
-		case kinds[i] == kindUnknown:
-			kinds[i] = kindString // all missing
+		case cols[i].kind == kindUnknown:
+			cols[i].kind = kindString // all missing
 		}
 	}
-	return kinds, nil
+	return cols, nil
 }
 
 func (c *csvReader) next(n int) (*batch, error) {
@@ -274,126 +332,210 @@ func (c *csvReader) next(n int) (*batch, error) {
 	if len(lines) == 0 {
 		return nil, io.EOF
 	}
-	kinds := c.kinds
-	if kinds == nil { // per-batch inference
-		kinds = make([]csvKind, len(c.header))
-		for i, col := range cols {
-			na := false
-			for _, v := range col {
-				if naValues[v] {
-					na = true
-				} else {
-					kinds[i] = kinds[i].observe(v)
-				}
-			}
-			if kinds[i] == kindInt && na {
-				kinds[i] = kindFloat
-			}
-		}
-	}
 	t := &request.Table{Rows: len(lines), Columns: make([]request.Column, len(c.header))}
 	for i, col := range cols {
 		cells := make([]request.Cell, len(col))
 		for r, v := range col {
-			cells[r] = csvCell(v, kinds[i])
+			cells[r] = csvCell(v, c.kinds[i].kind)
 		}
-		t.Columns[i] = request.Column{Key: c.header[i], Cells: cells}
+		t.Columns[i] = request.Column{Key: c.header[i], Cells: cells, DType: c.kinds[i].dtype()}
 	}
 	b := &batch{first: c.row, lines: lines, table: t}
 	c.row += len(lines)
 	return b, nil
 }
 
-// jsonColumnProfile records what a JSON column holds, for pandas' float64
-// promotion.
-type jsonColumnProfile struct {
-	nonNumeric, float, null bool
+// jsonTypes are a JSON dataset's columns (in the order their keys first
+// appear) and each column's dtype over the whole file.
+type jsonTypes struct {
+	cols   []string
+	dtypes map[string]request.DType
 }
 
 // jsonReader streams JSON records ([{...}, ...]), pandas "split" JSON
-// ({"columns": [...], "data": [[...], ...]}) or JSON Lines.
+// ({"columns": [...], "data": [[...], ...]}) or JSON Lines. Each record is
+// parsed by request.Parse (so NaN and Infinity literals are read as Python
+// reads them); the array around them is scanned here, never held whole.
 type jsonReader struct {
-	dec     *json.Decoder
+	buf     *bufio.Reader
 	lines   bool // JSON Lines
 	split   bool
 	started bool
 	done    bool
+	first   bool // the next array element is the first
 	cols    []string
 	index   map[string]int
-	promote map[string]bool // columns whose integers become floats; nil: per batch
+	dtypes  map[string]request.DType // nil: decided per batch (the first pass)
 	row     int
 	line    int
-	buf     *bufio.Reader
 }
 
 func newJSONReader(r io.Reader, lines bool) *jsonReader {
-	br := bufio.NewReaderSize(r, 1<<20)
-	j := &jsonReader{lines: lines, index: map[string]int{}, buf: br}
-	if !lines {
-		j.dec = json.NewDecoder(br)
-		j.dec.UseNumber()
-	}
-	return j
+	return &jsonReader{lines: lines, index: map[string]int{}, buf: bufio.NewReaderSize(r, 1<<20)}
 }
 
 func (j *jsonReader) columns() []string { return j.cols }
 
+// setTypes gives the reader the columns and dtypes of a first pass: every
+// batch then has every column, typed over the whole file.
+func (j *jsonReader) setTypes(t jsonTypes) {
+	j.setColumns(t.cols)
+	j.dtypes = t.dtypes
+}
+
+// skipSpace returns the next byte that is not JSON white space (unread).
+func (j *jsonReader) skipSpace() (byte, error) {
+	for {
+		c, err := j.buf.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c, j.buf.UnreadByte()
+		}
+	}
+}
+
+// expect consumes the next non-space byte, which must be one of want.
+func (j *jsonReader) expect(want string, what string) (byte, error) {
+	c, err := j.skipSpace()
+	if err == io.EOF {
+		return 0, fmt.Errorf("malformed JSON: the file ends where %s was expected", what)
+	}
+	if err != nil {
+		return 0, err
+	}
+	j.buf.ReadByte()
+	if strings.IndexByte(want, c) < 0 {
+		return 0, fmt.Errorf("malformed JSON: %q where %s was expected", c, what)
+	}
+	return c, nil
+}
+
+// rawValue reads the bytes of the next JSON value: an object or array (to
+// its matching bracket, strings skipped), a string, or a bare word or
+// number (to the next delimiter). Its content is checked by request.Parse.
+func (j *jsonReader) rawValue() ([]byte, error) {
+	if _, err := j.skipSpace(); err != nil {
+		if err == io.EOF {
+			return nil, fmt.Errorf("malformed JSON: the file ends where a value was expected")
+		}
+		return nil, err
+	}
+	var out []byte
+	depth := 0
+	var str request.StringScanner
+	for {
+		c, err := j.buf.ReadByte()
+		if err == io.EOF {
+			if depth == 0 && !str.InString() && len(out) > 0 {
+				return out, nil
+			}
+			return nil, fmt.Errorf("malformed JSON: the file ends inside a value")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(out) >= request.MaxBytes {
+			return nil, fmt.Errorf("a record has more than %d bytes (MaxRequestBytes)", request.MaxBytes)
+		}
+		switch {
+		case str.Next(c):
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 { // the end of the enclosing array or object
+				j.buf.UnreadByte()
+				return out, nil
+			}
+			depth--
+		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			j.buf.UnreadByte()
+			return out, nil
+		}
+		out = append(out, c)
+		if depth == 0 && !str.InString() && (c == '}' || c == ']' || (c == '"' && len(out) > 1)) {
+			return out, nil
+		}
+	}
+}
+
 // start consumes the opening of a JSON document: '[' for records, or the
 // split object's keys up to its "data" array.
 func (j *jsonReader) start() error {
-	j.started = true
-	tok, err := j.dec.Token()
+	j.started, j.first = true, true
+	c, err := j.skipSpace()
 	if err == io.EOF {
 		return fmt.Errorf("the JSON file is empty")
 	}
 	if err != nil {
-		return fmt.Errorf("malformed JSON: %v", err)
+		return err
 	}
-	switch tok {
-	case json.Delim('['):
+	switch c {
+	case '[':
+		j.buf.ReadByte()
 		return nil
-	case json.Delim('{'):
+	case '{':
+		j.buf.ReadByte()
 		j.split = true
-		for {
-			tok, err := j.dec.Token()
-			if err != nil {
-				return fmt.Errorf("malformed JSON: %v", err)
-			}
-			key, ok := tok.(string)
-			if !ok {
-				return fmt.Errorf("malformed JSON: expected a key")
-			}
-			switch key {
-			case "columns":
-				var cols []string
-				if err := j.dec.Decode(&cols); err != nil {
-					return fmt.Errorf(`split JSON: "columns" must be an array of strings: %v`, err)
+		for k := 0; ; k++ {
+			if k > 0 {
+				if _, err := j.expect(",", `"," or "data"`); err != nil {
+					return err
 				}
-				j.setColumns(cols)
+			}
+			raw, err := j.rawValue()
+			if err != nil {
+				return err
+			}
+			key, err := request.Parse(raw)
+			if err != nil || key.Kind != request.String {
+				return fmt.Errorf("malformed JSON: expected a key, got %q", raw)
+			}
+			if _, err := j.expect(":", `":"`); err != nil {
+				return err
+			}
+			switch key.Str {
+			case "columns":
+				raw, err := j.rawValue()
+				if err != nil {
+					return err
+				}
+				v, err := request.Parse(raw)
+				ok := err == nil && v.Kind == request.Array
+				var cols []string
+				for _, c := range v.Items {
+					cols = append(cols, c.Str)
+					ok = ok && c.Kind == request.String
+				}
+				if !ok {
+					return fmt.Errorf(`split JSON: "columns" must be an array of strings, got %.80s`, raw)
+				}
+				if j.cols == nil {
+					j.setColumns(cols)
+				}
 			case "data":
 				if j.cols == nil {
 					return fmt.Errorf(`split JSON: "columns" must come before "data" (as pandas writes it) for the file to be streamed`)
 				}
-				tok, err := j.dec.Token()
-				if err != nil || tok != json.Delim('[') {
+				if _, err := j.expect("[", `the "data" array`); err != nil {
 					return fmt.Errorf(`split JSON: "data" must be an array of rows`)
 				}
 				return nil
 			case "index":
-				var skip json.RawMessage
-				if err := j.dec.Decode(&skip); err != nil {
-					return fmt.Errorf("malformed JSON: %v", err)
+				if _, err := j.rawValue(); err != nil {
+					return err
 				}
 			default:
-				return fmt.Errorf(`JSON objects must be pandas "split" JSON {"columns": [...], "data": [[...], ...]} (got key %q); for a column dict, write records or JSON Lines instead`, key)
+				return fmt.Errorf(`JSON objects must be pandas "split" JSON {"columns": [...], "data": [[...], ...]} (got key %q); for a column dict, write records or JSON Lines instead`, key.Str)
 			}
 		}
 	}
-	return fmt.Errorf("a JSON dataset must be an array of records or pandas split JSON, got %v", tok)
+	return fmt.Errorf("a JSON dataset must be an array of records or pandas split JSON, got %q", c)
 }
 
 func (j *jsonReader) setColumns(cols []string) {
-	j.cols = cols
+	j.cols = append([]string(nil), cols...)
 	for i, c := range cols {
 		j.index[c] = i
 	}
@@ -430,16 +572,30 @@ func (j *jsonReader) nextValue() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if !j.dec.More() {
-		j.done = true
-		if _, err := j.dec.Token(); err != nil { // the closing ']'
-			return nil, fmt.Errorf("malformed JSON: %v", err)
+	want := ",]"
+	if j.first {
+		c, err := j.skipSpace()
+		if err == nil && c == ']' {
+			j.buf.ReadByte()
+			j.done = true
+			return nil, io.EOF
 		}
-		return nil, io.EOF
+		want = ""
 	}
-	var raw json.RawMessage
-	if err := j.dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("malformed JSON in record %d: %v", j.row+1, err)
+	if want != "" {
+		c, err := j.expect(want, `"," or "]"`)
+		if err != nil {
+			return nil, err
+		}
+		if c == ']' {
+			j.done = true
+			return nil, io.EOF
+		}
+	}
+	j.first = false
+	raw, err := j.rawValue()
+	if err != nil {
+		return nil, fmt.Errorf("record %d: %v", j.row+1, err)
 	}
 	return raw, nil
 }
@@ -460,9 +616,9 @@ func (j *jsonReader) record(raw []byte, rowInBatch int, cols *[][]request.Cell) 
 		for len(*cols) <= i {
 			*cols = append(*cols, nil)
 		}
-		// Rows before this one lack the key: missing values.
+		// Rows before this one lack the key: NaN, as pandas.
 		for len((*cols)[i]) < rowInBatch {
-			(*cols)[i] = append((*cols)[i], request.Cell{Kind: request.Null})
+			(*cols)[i] = append((*cols)[i], request.NaN())
 		}
 		return i
 	}
@@ -481,6 +637,9 @@ func (j *jsonReader) record(raw []byte, rowInBatch int, cols *[][]request.Cell) 
 	case c.Kind == request.Object:
 		for k, key := range c.Keys {
 			i := grow(key)
+			if len((*cols)[i]) > rowInBatch {
+				return fmt.Errorf("the record has key %q twice", key)
+			}
 			(*cols)[i] = append((*cols)[i], c.Values[k])
 		}
 	default:
@@ -512,11 +671,6 @@ func (j *jsonReader) next(n int) (*batch, error) {
 		if j.lines {
 			lines = append(lines, j.line)
 		}
-		for i := range cols { // keys absent from this record
-			for len(cols[i]) < rows {
-				cols[i] = append(cols[i], request.Cell{Kind: request.Null})
-			}
-		}
 	}
 	if rows == 0 {
 		return nil, io.EOF
@@ -527,80 +681,50 @@ func (j *jsonReader) next(n int) (*batch, error) {
 	t := &request.Table{Rows: rows, Columns: make([]request.Column, len(j.cols))}
 	for i, name := range j.cols {
 		cells := cols[i]
-		for len(cells) < rows {
-			cells = append(cells, request.Cell{Kind: request.Null})
+		for len(cells) < rows { // keys absent from the last records
+			cells = append(cells, request.NaN())
 		}
-		promote := false
-		if j.promote != nil {
-			promote = j.promote[name]
-		} else {
-			p := profileCells(cells)
-			promote = !p.nonNumeric && (p.float || p.null)
-		}
-		if promote {
-			for r := range cells {
-				if cells[r].Kind == request.Int {
-					cells[r].Kind = request.Float
-				}
-			}
-		}
-		t.Columns[i] = request.Column{Key: name, Cells: cells}
+		t.Columns[i] = request.Column{Key: name, Cells: cells, DType: j.dtypes[name]}
 	}
 	b := &batch{first: j.row, lines: lines, table: t}
 	j.row += rows
 	return b, nil
 }
 
-func profileCells(cells []request.Cell) jsonColumnProfile {
-	var p jsonColumnProfile
-	for _, c := range cells {
-		p.add(c)
-	}
-	return p
-}
-
-func (p *jsonColumnProfile) add(c request.Cell) {
-	switch c.Kind {
-	case request.Null:
-		p.null = true
-	case request.Float:
-		p.float = true
-	case request.Int:
-	default:
-		p.nonNumeric = true
-	}
-}
-
-// profileJSON reads a whole JSON dataset and returns the columns whose
-// integers pandas would hold as float64.
-func profileJSON(r io.Reader, lines bool) (map[string]bool, error) {
+// profileJSON reads a whole JSON dataset and returns its columns and the
+// dtype pandas gives each.
+func profileJSON(r io.Reader, lines bool) (jsonTypes, error) {
 	j := newJSONReader(r, lines)
-	profiles := map[string]*jsonColumnProfile{}
+	profiles := map[string]*request.Profile{}
 	for {
 		b, err := j.next(4096)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return jsonTypes{}, err
 		}
 		for _, col := range b.table.Columns {
 			p := profiles[col.Key]
 			if p == nil {
-				p = &jsonColumnProfile{}
+				p = &request.Profile{}
 				if b.first > 0 {
-					p.null = true // earlier rows lacked the key
+					p.AddMissing() // earlier rows lacked the key
 				}
 				profiles[col.Key] = p
 			}
 			for _, c := range col.Cells {
-				p.add(c)
+				p.Add(c)
 			}
 		}
 	}
-	out := map[string]bool{}
-	for k, p := range profiles {
-		out[k] = !p.nonNumeric && (p.float || p.null)
+	t := jsonTypes{cols: j.cols, dtypes: map[string]request.DType{}}
+	for _, k := range j.cols {
+		if p := profiles[k]; p != nil {
+			t.dtypes[k] = p.DType()
+		} else {
+			t.dtypes[k] = request.DTypeObject // a split column with no rows
+		}
 	}
-	return out, nil
+	return t, nil
 }

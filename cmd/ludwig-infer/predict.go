@@ -46,11 +46,15 @@ standard input. The file is streamed in batches: memory stays flat for
 files of any size. Reading, inference (--workers batches at once) and
 writing overlap; rows are written in the input's order.
 
-CSV values are typed as pandas.read_csv does: empty cells and pandas' NA
-strings (NA, NaN, null, None, N/A, ...) are missing; a column of integers is
-integers (floats when it has a missing value), of numbers floats,
-True/False booleans, anything else strings. Types are decided per column
-over the whole file (a first pass reads it; standard input: per batch).
+Values are typed as pandas types them, per column over the whole input (a
+first pass reads it all; standard input and pipes are first copied to a
+temporary file, removed at exit), never per batch. CSV as pandas.read_csv:
+empty cells and pandas' NA strings (NA, NaN, null, None, N/A, ...) are
+missing; a column of integers is integers (floats when it has a missing
+value), of numbers floats, True/False booleans, anything else strings. JSON
+as pd.DataFrame(records) after Python's json.loads: NaN and Infinity
+literals are accepted, a record without a key has NaN there, and a column
+mixing integers with strings keeps its integers ("5", not "5.0").
 Image and audio cells are file paths, relative to the dataset's folder, or
 data: URIs.
 
@@ -217,19 +221,44 @@ type predictor struct {
 	lastBar time.Time
 }
 
-func (p *predictor) open() (io.ReadCloser, error) {
-	if p.dataset == "-" {
-		return io.NopCloser(os.Stdin), nil
+// open opens the dataset for reading: the file itself when it is a regular
+// file, else (standard input, a pipe) a temporary copy that cleanup
+// removes, since column types are decided over the whole input (as pandas
+// reads it) in a first pass before a second one scores the rows.
+func (p *predictor) open() (f *os.File, cleanup func(), err error) {
+	cleanup = func() {}
+	if p.dataset != "-" {
+		if f, err = os.Open(p.dataset); err != nil {
+			return nil, cleanup, status.Errorf(status.NotFound, "dataset %q: %v", p.dataset, unwrapPath(err))
+		}
+		st, err := f.Stat()
+		if err == nil && st.IsDir() {
+			f.Close()
+			return nil, cleanup, status.Errorf(status.NotFound, "dataset %q is a directory", p.dataset)
+		}
+		if err == nil && st.Mode().IsRegular() {
+			return f, cleanup, nil
+		}
+	} else {
+		f = os.Stdin
 	}
-	f, err := os.Open(p.dataset)
+	tmp, err := os.CreateTemp("", "ludwig-infer-dataset-*")
 	if err != nil {
-		return nil, status.Errorf(status.NotFound, "dataset %q: %v", p.dataset, unwrapPath(err))
+		return nil, cleanup, fmt.Errorf("copying %s to a temporary file (its column types are decided over all its rows): %v", p.dataset, err)
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
+	_, err = io.Copy(tmp, f)
+	if f != os.Stdin {
 		f.Close()
-		return nil, status.Errorf(status.NotFound, "dataset %q is a directory", p.dataset)
 	}
-	return f, nil
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("copying %s to a temporary file (its column types are decided over all its rows): %v", p.dataset, err)
+	}
+	return tmp, cleanup, nil
 }
 
 func unwrapPath(err error) error {
@@ -241,38 +270,35 @@ func unwrapPath(err error) error {
 }
 
 func (p *predictor) run() error {
-	// Pass 1 (regular files): column types over the whole file, as pandas.
-	var kinds []csvKind
-	var promote map[string]bool
 	baseDir := ""
 	if p.dataset != "-" {
-		abs, err := filepath.Abs(p.dataset)
-		if err == nil {
+		if abs, err := filepath.Abs(p.dataset); err == nil {
 			baseDir = filepath.Dir(abs)
 		}
-		f, err := p.open()
-		if err != nil {
-			return err
-		}
-		if st, err := f.(*os.File).Stat(); err == nil && st.Mode().IsRegular() {
-			p.size = st.Size()
-			if p.format == "csv" {
-				kinds, err = profileCSV(bufio.NewReaderSize(f, 1<<20))
-			} else {
-				promote, err = profileJSON(f, p.format == "jsonl")
-			}
-			if err != nil {
-				f.Close()
-				return fmt.Errorf("%s: %v", p.dataset, err)
-			}
-		}
-		f.Close()
 	}
-	f, err := p.open()
+	f, cleanup, err := p.open()
 	if err != nil {
 		return err
 	}
+	defer cleanup()
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		p.size = st.Size()
+	}
+	// Pass 1: each column's type over the whole input, as pandas decides it.
+	var kinds []csvColumn
+	var types jsonTypes
+	if p.format == "csv" {
+		kinds, err = profileCSV(bufio.NewReaderSize(f, 1<<20))
+	} else {
+		types, err = profileJSON(f, p.format == "jsonl")
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v", p.dataset, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: %v", p.dataset, err)
+	}
 	p.counter = &countingReader{r: f}
 	var rr rowReader
 	switch p.format {
@@ -285,7 +311,7 @@ func (p *predictor) run() error {
 		rr = c
 	default:
 		j := newJSONReader(p.counter, p.format == "jsonl")
-		j.promote = promote
+		j.setTypes(types)
 		rr = j
 	}
 	p.start = time.Now()

@@ -17,12 +17,14 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/server"
 )
 
 func init() {
-	register("serve", "serve models over HTTP: ludwig serve's API, the Open Inference Protocol, /metrics", runServe)
+	register("serve", "serve models: ludwig serve's API, the Open Inference Protocol (HTTP, gRPC), KServe v1, /metrics", runServe)
 }
 
 // modelFlags collects repeated --model [NAME=]DIR values.
@@ -34,8 +36,9 @@ func (m *modelFlags) Set(v string) error { *m = append(*m, v); return nil }
 // serveConfig is what runServe parsed; ready (when set) receives the bound
 // address once the server listens (tests use port 0).
 type serveConfig struct {
-	ready chan<- string
-	stop  <-chan struct{}
+	ready     chan<- string
+	grpcReady chan<- string
+	stop      <-chan struct{}
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -49,6 +52,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	fs.Var(&models, "model", "[NAME=]DIR of an export; repeat to serve several (names default to the folder's base name; / and /predict serve the first)")
 	host := fs.String("host", "127.0.0.1", "address to listen on")
 	port := fs.Int("port", 8000, "port to listen on (0: any free port)")
+	grpcPort := fs.Int("grpc-port", -1, "also serve the Open Inference Protocol over gRPC on this port (0: any free port; off unless given)")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBody, "request body limit in bytes")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time to read a whole request")
 	writeTimeout := fs.Duration("write-timeout", 60*time.Second, "time to write a response")
@@ -59,6 +63,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	eng := engineFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads per call (0: 1)")
 	logFormat := fs.String("log-format", "text", "access log format on stderr: text or json")
+	accessLog := fs.String("access-log", "on", "access log: on, off, or sample=N (one successful request in N; errors always)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -78,6 +83,11 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 		return 2
 	}
 	logger := slog.New(handler)
+	every, err := parseAccessLog(*accessLog)
+	if err != nil {
+		fmt.Fprintln(stderr, "ludwig-infer serve:", err)
+		return 2
+	}
 	if *threads > 0 {
 		if err := core.SetThreads(*threads); err != nil {
 			return fail(stderr, "serve", err)
@@ -110,8 +120,9 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 		served = append(served, server.Model{Name: name, Model: m})
 		logger.Info("model loaded", "name", name, "dir", dir)
 	}
+	api := server.New(served, server.Options{InferTimeout: *inferTimeout, MaxBody: *maxBody, AllowOrigin: *allowOrigin, Log: logger, AccessLogEvery: every})
 	srv := &http.Server{
-		Handler:      server.New(served, server.Options{InferTimeout: *inferTimeout, MaxBody: *maxBody, AllowOrigin: *allowOrigin, Log: logger}),
+		Handler:      api,
 		ReadTimeout:  *readTimeout,
 		WriteTimeout: *writeTimeout,
 	}
@@ -120,15 +131,33 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 		return fail(stderr, "serve", err)
 	}
 	logger.Info("listening", "addr", "http://"+ln.Addr().String())
+	done := make(chan error, 2)
+	var grpcServer *grpc.Server
+	if *grpcPort >= 0 {
+		gln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*grpcPort)))
+		if err != nil {
+			ln.Close()
+			return fail(stderr, "serve", err)
+		}
+		logger.Info("listening", "addr", "grpc://"+gln.Addr().String())
+		if cfg.grpcReady != nil {
+			cfg.grpcReady <- gln.Addr().String()
+		}
+		grpcServer = api.GRPC()
+		go func() { done <- grpcServer.Serve(gln) }()
+	}
 	if cfg.ready != nil {
 		cfg.ready <- ln.Addr().String()
 	}
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
-	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:
+		if grpcServer != nil {
+			grpcServer.Stop()
+		}
+		_ = srv.Close()
 		return fail(stderr, "serve", err)
 	case <-ctx.Done():
 	case <-cfg.stop:
@@ -137,6 +166,15 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	logger.Info("shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), *writeTimeout+*inferTimeout)
 	defer cancel()
+	if grpcServer != nil {
+		stopped := make(chan struct{})
+		go func() { grpcServer.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-sctx.Done():
+			grpcServer.Stop()
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fail(stderr, "serve", err)
 	}
@@ -145,4 +183,21 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// parseAccessLog reads --access-log: on (every request: 0), off (-1) or
+// sample=N (N >= 1).
+func parseAccessLog(v string) (int, error) {
+	switch v {
+	case "on":
+		return 0, nil
+	case "off":
+		return -1, nil
+	}
+	if n, ok := strings.CutPrefix(v, "sample="); ok {
+		if k, err := strconv.Atoi(n); err == nil && k >= 1 {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("--access-log must be on, off or sample=N with N >= 1, got %q", v)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -11,8 +12,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/ludwig-infer/ludwig-infer/internal/golden"
+	pb "github.com/ludwig-infer/ludwig-infer/proto/inference"
 )
 
 // startServe runs `ludwig-infer serve` in a goroutine on a free loopback
@@ -116,4 +120,51 @@ func TestServeAccessLogAndNames(t *testing.T) {
 	out.Reset()
 	assert.Equal(t, 2, serve(nil, io.Discard, &out, serveConfig{}))
 	assert.Contains(t, out.String(), "at least one --model is required")
+}
+
+func TestServeAccessLogFlag(t *testing.T) {
+	for v, want := range map[string]int{"on": 0, "off": -1, "sample=10": 10, "sample=1": 1} {
+		got, err := parseAccessLog(v)
+		require.NoError(t, err, v)
+		assert.Equal(t, want, got, v)
+	}
+	for _, v := range []string{"sample=0", "sample=x", "yes", ""} {
+		_, err := parseAccessLog(v)
+		assert.EqualError(t, err, `--access-log must be on, off or sample=N with N >= 1, got "`+v+`"`)
+	}
+	var out bytes.Buffer
+	assert.Equal(t, 2, serve([]string{"--model", golden.ModelDir("tabular"), "--access-log", "sometimes"}, io.Discard, &out, serveConfig{}))
+	assert.Contains(t, out.String(), `--access-log must be on, off or sample=N with N >= 1, got "sometimes"`)
+
+	url, stop, code, stderr := startServe(t, "--model", golden.ModelDir("tabular"), "--access-log", "off")
+	resp, err := http.Get(url + "/v2/health/live")
+	require.NoError(t, err)
+	resp.Body.Close()
+	close(stop)
+	assert.Equal(t, 0, <-code)
+	assert.NotContains(t, stderr.String(), `msg=request`)
+}
+
+func TestServeGRPC(t *testing.T) {
+	grpcReady := make(chan string, 1)
+	ready := make(chan string, 1)
+	stop := make(chan struct{})
+	code := make(chan int, 1)
+	var stderr syncBuffer
+	go func() {
+		code <- serve([]string{"--port", "0", "--grpc-port", "0", "--model", golden.ModelDir("tabular")}, io.Discard, &stderr, serveConfig{ready: ready, grpcReady: grpcReady, stop: stop})
+	}()
+	addr := <-grpcReady
+	<-ready
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	client := pb.NewGRPCInferenceServiceClient(conn)
+	resp, err := client.ModelReady(context.Background(), &pb.ModelReadyRequest{Name: "tabular"})
+	require.NoError(t, err)
+	assert.True(t, resp.GetReady())
+	close(stop)
+	assert.Equal(t, 0, <-code)
+	assert.Contains(t, stderr.String(), `msg=request method=GRPC path=/inference.GRPCInferenceService/ModelReady status=200`)
+	assert.Contains(t, stderr.String(), `addr=grpc://127.0.0.1:`)
 }

@@ -16,10 +16,11 @@
 // of whitespace, the same rules for %I/%p, %j, %U/%W with a weekday, %G/%V
 // with a weekday, two-digit years (69-99 -> 19xx, 00-68 -> 20xx), and the
 // same errors for unknown directives, leftovers and out-of-range fields.
-// Differences, all on values Python rejects or cannot see: digits are ASCII
-// only (Python's \d also takes other Unicode digits), and %Z accepts UTC,
-// GMT and any other 3-5 letter zone name (Python accepts UTC, GMT and the
-// names of the machine's local zone).
+// Numeric directives take any Unicode decimal digit where Python's pattern
+// has \d (fullwidth "２０２１" is a %Y), ASCII where it has a set ([0-5]).
+// Differences, all on values Python rejects or cannot see: %z's digits are
+// ASCII only, and %Z accepts UTC, GMT and any other 3-5 letter zone name
+// (Python accepts UTC, GMT and the names of the machine's local zone).
 package dates
 
 import (
@@ -272,18 +273,27 @@ func (m *matcher) candidates(t token, pos int) []int {
 	}
 	var ends []int
 	for _, alt := range numericPatterns[t.dir] {
-		if pos+len(alt) > len(s) {
-			continue
-		}
-		ok := true
-		for k, class := range alt {
-			if !classHas(class, s[pos+k]) {
+		p, ok := pos, true
+		for _, class := range alt {
+			if p >= len(s) {
 				ok = false
 				break
 			}
+			r, size := utf8.DecodeRuneInString(s[p:])
+			if class == "0-9" {
+				// Python's \d in a str pattern: any Unicode decimal digit
+				// (category Nd), such as fullwidth "２" or Arabic-Indic "٢".
+				ok = unicode.IsDigit(r)
+			} else {
+				ok = r < utf8.RuneSelf && classHas(class, byte(r))
+			}
+			if !ok {
+				break
+			}
+			p += size
 		}
 		if ok {
-			ends = append(ends, pos+len(alt))
+			ends = append(ends, p)
 		}
 	}
 	return ends
@@ -371,14 +381,41 @@ func offsetCandidates(s string, pos int) []int {
 	return ends
 }
 
+// atoi is Python's int() of a captured field: its decimal digits (any
+// Unicode decimal digit, as \d matched them) are read; other runes (the
+// leading space %d allows) are skipped.
 func atoi(s string) int {
 	v := 0
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			v = v*10 + int(s[i]-'0')
+	for _, r := range s {
+		if d, ok := digitValue(r); ok {
+			v = v*10 + d
 		}
 	}
 	return v
+}
+
+// digitValue is the value of a Unicode decimal digit (category Nd). Every
+// Nd block is ten consecutive code points from its zero, and the Unicode
+// tables list them in ranges that start at a zero, so the value is the
+// offset in its range modulo 10 (TestDigitValue checks every Nd rune).
+func digitValue(r rune) (int, bool) {
+	if r >= '0' && r <= '9' {
+		return int(r - '0'), true
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	return 0, false
 }
 
 func indexOf(names []string, s string) int {

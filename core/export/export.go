@@ -139,6 +139,10 @@ type Feature struct {
 	Labels []string `json:"labels,omitempty"`
 	// VectorSize is the vector/timeseries length when the metadata knows it.
 	VectorSize int `json:"-"`
+	// Str2Bool is a binary input's str2bool map from the metadata (the
+	// strings the column held in training and the boolean each stands for);
+	// nil when the column held booleans.
+	Str2Bool map[string]bool `json:"-"`
 }
 
 // Schema is the feature schema of an export.
@@ -160,9 +164,10 @@ type rawConfig struct {
 }
 
 type rawMeta struct {
-	Idx2Str    []string `json:"idx2str"`
-	Bool2Str   []string `json:"bool2str"`
-	VectorSize int      `json:"vector_size"`
+	Idx2Str    []string        `json:"idx2str"`
+	Bool2Str   []string        `json:"bool2str"`
+	Str2Bool   map[string]bool `json:"str2bool"`
+	VectorSize int             `json:"vector_size"`
 }
 
 var json = jsoniter.ConfigCompatibleWithStandardLibrary
@@ -209,6 +214,9 @@ func ReadSchema(f Files) (*Schema, error) {
 			}
 			m := meta[r.Name]
 			ft.VectorSize = m.VectorSize
+			if !output && r.Type == "binary" {
+				ft.Str2Bool = m.Str2Bool
+			}
 			switch {
 			case output && r.Type == "binary":
 				ft.Labels = []string{"False", "True"}

@@ -18,6 +18,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/dates"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/media"
+	"github.com/ludwig-infer/ludwig-infer/core/native/cstr"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -48,7 +49,7 @@ var stringTypes = map[string]bool{
 func Forms(featureType string) []string {
 	switch featureType {
 	case "number":
-		return []string{"number", "numeric string", "null", "tensor [B]"}
+		return []string{"number", "numeric string", "boolean", "null", "tensor [B]"}
 	case "binary":
 		return []string{"boolean", "string", "number", "null", "tensor [B]"}
 	case "vector":
@@ -58,7 +59,7 @@ func Forms(featureType string) []string {
 	case "date":
 		return []string{"string (datetime_format, else ISO-8601)", "epoch number", "array of 9 integers", "tensor [B,9]"}
 	case "h3":
-		return []string{"integer", "tensor int64 [B]"}
+		return []string{"integer", "number (a float64 column, as pandas makes of ids with a null or a float)", "null", "tensor int64 [B]"}
 	case "image":
 		return []string{"file path (PNG, JPEG, GIF, BMP, TIFF, NumPy .npy)", "data: URI", "base64", "tensor uint8 [B,C,H,W]", "list of tensors [C,H,W]"}
 	case "audio":
@@ -88,20 +89,30 @@ func FromCells(f export.Feature, cells []request.Cell) (Input, error) {
 	return FromCellsWith(f, cells, Options{})
 }
 
-// FromCellsWith converts a request column for feature f with options.
+// FromCellsWith converts a request column for feature f with options; the
+// column's dtype is decided from these cells (request.InferDType).
 func FromCellsWith(f export.Feature, cells []request.Cell, opts Options) (Input, error) {
+	return FromColumn(f, request.Column{Cells: cells}, opts)
+}
+
+// FromColumn converts a request column for feature f with options. The
+// column's pandas dtype (col.Type(): its DType when the producer decided it
+// over more rows, else inferred from its cells) decides every value's
+// spelling, as pandas' astype(str) after its dtype inference does.
+func FromColumn(f export.Feature, col request.Column, opts Options) (Input, error) {
+	cells := col.Cells
 	n := len(cells)
 	switch {
 	case f.Type == "number":
-		return numberColumn(f, cells)
+		return numberColumn(f, cells, col.Type())
 	case f.Type == "h3":
-		return h3Column(f, cells)
+		return h3Column(f, cells, col.Type())
 	case f.Type == "date":
 		return dateColumn(f, cells)
 	case f.Type == "vector" && n > 0 && firstNonNull(cells) == request.Array:
 		return vectorColumn(f, cells)
 	case f.Type == "vector":
-		s, err := spellColumn(f, cells)
+		s, err := spellColumn(f, cells, col.Type())
 		if err != nil {
 			return Input{}, err
 		}
@@ -112,9 +123,9 @@ func FromCellsWith(f export.Feature, cells []request.Cell, opts Options) (Input,
 		}
 		return Input{Strings: s, Rows: n}, nil
 	case f.Type == "timeseries":
-		return timeseriesColumn(f, cells)
+		return timeseriesColumn(f, col)
 	case stringTypes[f.Type]:
-		s, err := spellColumn(f, cells)
+		s, err := spellColumn(f, cells, col.Type())
 		return Input{Strings: s, Rows: n}, err
 	case f.Type == "image" || f.Type == "audio":
 		return mediaColumn(f, cells, opts)
@@ -124,48 +135,39 @@ func FromCellsWith(f export.Feature, cells []request.Cell, opts Options) (Input,
 
 func firstNonNull(cells []request.Cell) request.Kind {
 	for _, c := range cells {
-		if c.Kind != request.Null {
+		if !c.IsMissing() {
 			return c.Kind
 		}
 	}
 	return request.Null
 }
 
-// spellColumn spells a column as pandas' astype(str) does, after pandas'
-// dtype inference: all booleans -> "True"/"False"; all integers (no
-// missing value) -> "1"; numbers with a float or a missing value -> float64
-// spellings ("1.0", "2.5", "1e+16"); strings as they are; mixed columns cell
-// by cell. Missing values -> "nan".
-func spellColumn(f export.Feature, cells []request.Cell) ([]string, error) {
-	hasFloat, hasNull := false, false
+// spellColumn spells a column of dtype dt as pandas' astype(str) does:
+// numbers in a float64 column as Python floats ("5.0", "2.5", "1e+16");
+// integers in any other column as integers ("5", "12345678901234567890");
+// floats as Python floats, booleans "True"/"False", strings as they are.
+// Missing values are "nan". An array or object is refused: pandas would pass
+// its printed form ("['red']"), which no feature of these types means.
+func spellColumn(f export.Feature, cells []request.Cell, dt request.DType) ([]string, error) {
 	for i, c := range cells {
-		switch c.Kind {
-		case request.Float:
-			hasFloat = true
-		case request.Null:
-			hasNull = true
-		case request.Array, request.Object:
-			return nil, featureErr(f, i, "expected a string, number or boolean, got %s", c.Kind)
+		if c.Kind == request.Array || c.Kind == request.Object {
+			return nil, featureErr(f, i, "expected a string, number or boolean, got %s (ludwig-infer refuses lists and objects in %s columns, where pandas would pass their printed form)", c.Kind, f.Type)
 		}
 	}
-	numericAsFloat := hasFloat || hasNull // pandas' float64 column
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[i] = spellCell(c, numericAsFloat && onlyNumbersAndNulls(cells))
+		if dt == request.DTypeFloat64 && c.IsNumber() {
+			out[i] = PyFloat(c.Num)
+		} else {
+			out[i] = spellCell(c)
+		}
 	}
 	return out, nil
 }
 
-func onlyNumbersAndNulls(cells []request.Cell) bool {
-	for _, c := range cells {
-		if c.Kind != request.Int && c.Kind != request.Float && c.Kind != request.Null {
-			return false
-		}
-	}
-	return true
-}
-
-func spellCell(c request.Cell, asFloat bool) string {
+// spellCell is Python's str() of one value of an object (or int64, uint64,
+// bool) column; a missing value is "nan".
+func spellCell(c request.Cell) string {
 	switch c.Kind {
 	case request.Null:
 		return "nan"
@@ -175,14 +177,11 @@ func spellCell(c request.Cell, asFloat bool) string {
 		}
 		return "False"
 	case request.Int:
-		if asFloat {
-			return PyFloat(float64(c.Int))
-		}
 		return strconv.FormatInt(c.Int, 10)
 	case request.Float:
 		return PyFloat(c.Num)
 	}
-	return c.Str
+	return c.Str // a string, or a BigInt's exact decimal literal
 }
 
 // PyFloat spells f as Python's repr(float) (and numpy's str of a float64):
@@ -213,28 +212,34 @@ func PyFloat(f float64) string {
 	return s
 }
 
-// numberColumn builds the column pandas would: int64 when every value is an
-// integer, float64 (NaN for missing values) otherwise.
-func numberColumn(f export.Feature, cells []request.Cell) (Input, error) {
-	allInt := len(cells) > 0
-	for _, c := range cells {
-		allInt = allInt && c.Kind == request.Int
-	}
-	if allInt {
+// numberColumn builds the tensor Ludwig's torch.from_numpy(s.to_numpy())
+// does for a column of dtype dt: int64 for an int64 column, float64
+// otherwise (NaN for missing values). A bool column is 1.0/0.0 (Ludwig
+// passes a bool tensor, which its module turns into the same floats).
+// Where pandas would make an object column, which Ludwig cannot convert,
+// numbers, booleans and numeric strings are still taken.
+func numberColumn(f export.Feature, cells []request.Cell, dt request.DType) (Input, error) {
+	if dt == request.DTypeInt64 {
 		v := make([]int64, len(cells))
+		allInt := true
 		for i, c := range cells {
 			v[i] = c.Int
+			allInt = allInt && c.Kind == request.Int
 		}
-		t := tensor.FromInt64(v, int64(len(v)))
-		return Input{Tensor: &t, Rows: len(v)}, nil
+		if allInt {
+			t := tensor.FromInt64(v, int64(len(v)))
+			return Input{Tensor: &t, Rows: len(v)}, nil
+		}
 	}
 	v := make([]float64, len(cells))
 	for i, c := range cells {
 		switch c.Kind {
-		case request.Int, request.Float:
+		case request.Int, request.Float, request.BigInt:
 			v[i] = c.Num
 		case request.Null:
 			v[i] = math.NaN()
+		case request.Bool:
+			v[i] = b2f(c.Bool)
 		case request.String:
 			x, err := strconv.ParseFloat(strings.TrimSpace(c.Str), 64)
 			if err != nil {
@@ -249,55 +254,67 @@ func numberColumn(f export.Feature, cells []request.Cell) (Input, error) {
 	return Input{Tensor: &t, Rows: len(v)}, nil
 }
 
-// h3Column builds an exact int64 tensor; with a missing value it builds, as
-// pandas does, a float64 column with NaN, which the scripted module fills
-// with its computed_fill_value (ids then round through float64, as in
-// Ludwig).
-func h3Column(f export.Feature, cells []request.Cell) (Input, error) {
-	for _, c := range cells {
-		if c.Kind == request.Null {
-			return h3Floats(f, cells)
-		}
+func b2f(b bool) float64 {
+	if b {
+		return 1
 	}
-	v := make([]int64, len(cells))
-	for i, c := range cells {
-		switch c.Kind {
-		case request.Int:
-			v[i] = c.Int
-		case request.String:
-			x, err := strconv.ParseInt(strings.TrimSpace(c.Str), 10, 64)
-			if err != nil {
-				return Input{}, featureErr(f, i, "expected an integer H3 cell id, got string %q", c.Str)
-			}
-			v[i] = x
-		default:
-			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s %s", c.Kind, c.Str)
-		}
-	}
-	t := tensor.FromInt64(v, int64(len(v)))
-	return Input{Tensor: &t, Rows: len(v)}, nil
+	return 0
 }
 
-func h3Floats(f export.Feature, cells []request.Cell) (Input, error) {
-	v := make([]float64, len(cells))
+// h3Column builds an exact int64 tensor; for a float64 column (a missing
+// value, or an id written as a float such as 6.177211960003133e17) it
+// builds, as pandas does, a float64 tensor with NaN for missing values,
+// which the scripted module fills with its computed_fill_value and turns
+// into int64 (ids then round through float64, as in Ludwig).
+func h3Column(f export.Feature, cells []request.Cell, dt request.DType) (Input, error) {
+	floats := dt == request.DTypeFloat64
+	for _, c := range cells {
+		floats = floats || c.Kind == request.Null || c.Kind == request.Float
+	}
+	iv := make([]int64, len(cells))
+	var fv []float64
+	if floats {
+		fv = make([]float64, len(cells))
+	}
 	for i, c := range cells {
 		switch c.Kind {
 		case request.Int:
-			v[i] = float64(c.Int)
+			iv[i] = c.Int
 		case request.String:
 			x, err := strconv.ParseInt(strings.TrimSpace(c.Str), 10, 64)
 			if err != nil {
 				return Input{}, featureErr(f, i, "expected an integer H3 cell id, got string %q", c.Str)
 			}
-			v[i] = float64(x)
+			iv[i] = x
+		case request.Float:
+			if floats {
+				fv[i] = c.Num
+				continue
+			}
 		case request.Null:
-			v[i] = math.NaN()
+			fv[i] = math.NaN()
+			continue
 		default:
-			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s %s", c.Kind, c.Str)
+			return Input{}, featureErr(f, i, "expected an integer H3 cell id, got %s", describe(c))
+		}
+		if floats {
+			fv[i] = float64(iv[i])
 		}
 	}
-	t := tensor.FromFloat64(v, int64(len(v)))
-	return Input{Tensor: &t, Rows: len(v)}, nil
+	if floats {
+		t := tensor.FromFloat64(fv, int64(len(fv)))
+		return Input{Tensor: &t, Rows: len(fv)}, nil
+	}
+	t := tensor.FromInt64(iv, int64(len(iv)))
+	return Input{Tensor: &t, Rows: len(iv)}, nil
+}
+
+// describe names a cell's kind for an error, with a number's literal.
+func describe(c request.Cell) string {
+	if c.IsNumber() {
+		return c.Kind.String() + " " + c.Str
+	}
+	return c.Kind.String()
 }
 
 func dateColumn(f export.Feature, cells []request.Cell) (Input, error) {
@@ -305,6 +322,9 @@ func dateColumn(f export.Feature, cells []request.Cell) (Input, error) {
 	for i, c := range cells {
 		var vec dates.Vector
 		var err error
+		if c.IsMissing() {
+			return Input{}, featureErr(f, i, "missing value (dates are not filled by the exported module; give a value)")
+		}
 		switch c.Kind {
 		case request.String:
 			if f.DatetimeFormat != "" {
@@ -312,7 +332,7 @@ func dateColumn(f export.Feature, cells []request.Cell) (Input, error) {
 			} else {
 				vec, err = dates.ParseAuto(c.Str)
 			}
-		case request.Int, request.Float:
+		case request.Int, request.Float, request.BigInt:
 			vec, err = dates.FromEpoch(c.Num)
 		case request.Array:
 			if len(c.Items) != 9 {
@@ -324,8 +344,6 @@ func dateColumn(f export.Feature, cells []request.Cell) (Input, error) {
 				}
 				vec[k] = it.Int
 			}
-		case request.Null:
-			return Input{}, featureErr(f, i, "missing value (dates are not filled by the exported module; give a value)")
 		default:
 			return Input{}, featureErr(f, i, "expected a date string, got %s", c.Kind)
 		}
@@ -352,11 +370,12 @@ func vectorColumn(f export.Feature, cells []request.Cell) (Input, error) {
 			return Input{}, featureErr(f, i, "vector has %d values, row 0 has %d", len(c.Items), d)
 		}
 		for k, it := range c.Items {
-			switch it.Kind {
-			case request.Int, request.Float:
-				v = append(v, float32(it.Num))
-			case request.Null:
+			if it.IsMissing() {
 				return Input{}, featureErr(f, i, "item %d is missing (NaN is not allowed in vectors)", k)
+			}
+			switch it.Kind {
+			case request.Int, request.Float, request.BigInt:
+				v = append(v, float32(it.Num))
 			default:
 				return Input{}, featureErr(f, i, "item %d is %s, expected a number", k, it.Kind)
 			}
@@ -366,32 +385,32 @@ func vectorColumn(f export.Feature, cells []request.Cell) (Input, error) {
 	return Input{Tensor: &t, Rows: len(cells)}, nil
 }
 
-// checkVectorString validates a space-separated vector string: numbers only
-// (as C's stod parses them), no NaN.
+// checkVectorString validates a vector string before any module runs, as
+// Ludwig's vector preprocessing reads it: split() (TorchScript's, on its
+// whitespace bytes, \x1c-\x1e included), then float() of each part (C's
+// strtod: hexadecimal "0x10", "inf" and "nan" are numbers), NaN refused.
 func checkVectorString(s string) error {
-	if s == "nan" {
-		return fmt.Errorf("missing value (NaN is not allowed in vectors)")
-	}
-	for _, tok := range strings.Fields(s) {
-		x, err := strconv.ParseFloat(tok, 64)
-		if err != nil && !isRangeErr(err) {
+	for _, tok := range cstr.SplitNone(s) {
+		x, err := cstr.ParseFloat(tok)
+		if err != nil {
 			return fmt.Errorf("%q is not a number in vector string %q", tok, s)
 		}
 		if math.IsNaN(x) {
+			if s == "nan" {
+				return fmt.Errorf("missing value (NaN is not allowed in vectors)")
+			}
 			return fmt.Errorf("NaN in vector string %q (NaN is not allowed in vectors)", s)
 		}
 	}
 	return nil
 }
 
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
-}
-
 // timeseriesColumn spells each row as a space-separated string: arrays as
-// their numbers' Python spellings (null items "nan"), strings as they are.
-func timeseriesColumn(f export.Feature, cells []request.Cell) (Input, error) {
+// their numbers' Python spellings (null items "nan"), other values as
+// spellColumn does, with the dtype of the column's non-array values (when
+// the producer has not decided it).
+func timeseriesColumn(f export.Feature, col request.Column) (Input, error) {
+	cells := col.Cells
 	out := make([]string, len(cells))
 	plain := make([]request.Cell, 0, len(cells))
 	for _, c := range cells {
@@ -399,7 +418,11 @@ func timeseriesColumn(f export.Feature, cells []request.Cell) (Input, error) {
 			plain = append(plain, c)
 		}
 	}
-	spelled, err := spellColumn(f, plain)
+	dt := col.DType
+	if dt == request.DTypeAuto {
+		dt = request.InferDType(plain)
+	}
+	spelled, err := spellColumn(f, plain, dt)
 	if err != nil {
 		return Input{}, err
 	}
@@ -413,7 +436,7 @@ func timeseriesColumn(f export.Feature, cells []request.Cell) (Input, error) {
 		parts := make([]string, len(c.Items))
 		for j, it := range c.Items {
 			switch it.Kind {
-			case request.Int, request.Float:
+			case request.Int, request.Float, request.BigInt:
 				parts[j] = PyFloat(it.Num)
 			case request.Null:
 				parts[j] = "nan"
@@ -498,9 +521,9 @@ func mediaColumn(f export.Feature, cells []request.Cell, opts Options) (Input, e
 	mo := media.Options{BaseDir: opts.BaseDir, NoPaths: opts.NoPaths}
 	ts := make([]tensor.Tensor, len(cells))
 	for i, c := range cells {
-		switch c.Kind {
-		case request.String:
-		case request.Null:
+		switch {
+		case c.Kind == request.String:
+		case c.IsMissing():
 			return Input{}, featureErr(f, i, "missing value (the exported module does not fill missing %ss; give a file path, data: URI or base64)", f.Type)
 		default:
 			return Input{}, featureErr(f, i, "expected a file path, data: URI or base64 string, got %s", c.Kind)

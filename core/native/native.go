@@ -94,6 +94,26 @@ type Output struct {
 type Plan struct {
 	Inputs  []Input
 	Outputs []Output
+	// Classes are the code of every Ludwig class read while planning, in
+	// reading order (a feature's module, then its submodules).
+	Classes []ClassOps
+}
+
+// ClassOps is the code of one scripted module of Ludwig's, as recognition
+// saw it: the conformance suite checks, on every real export, that Ludwig's
+// classes use only the operations knownOps lists for them.
+type ClassOps struct {
+	// Feature is the feature whose module (or submodule) this is.
+	Feature string `json:"feature"`
+	// Class is the short class name ("_CategoryPreprocessing").
+	Class string `json:"class"`
+	// Known says whether recognition knows the class (knownOps has it).
+	Known bool `json:"known"`
+	// Ops are the aten operations its code uses, sorted.
+	Ops []string `json:"ops"`
+	// Unknown are the Ops that knownOps does not list for the class (all
+	// of them for a class it does not know).
+	Unknown []string `json:"unknown"`
 }
 
 // Build reads the preprocessor and postprocessor modules (either may be nil)
@@ -108,7 +128,7 @@ func Build(pre, post Module) (*Plan, error) {
 		}
 		for _, f := range fs {
 			in := Input{Feature: f.Feature}
-			in.Pre, in.Why = buildPre(f)
+			in.Pre, in.Why = buildPre(f, &p.Classes)
 			f.close()
 			p.Inputs = append(p.Inputs, in)
 		}
@@ -120,7 +140,7 @@ func Build(pre, post Module) (*Plan, error) {
 		}
 		for _, f := range fs {
 			out := Output{Feature: f.Feature}
-			out.Post, out.Why = buildPost(f)
+			out.Post, out.Why = buildPost(f, &p.Classes)
 			f.close()
 			p.Outputs = append(p.Outputs, out)
 		}
@@ -257,14 +277,16 @@ func ludwigClass(q string) string {
 
 // reader reads one module's attributes, remembering the first problem.
 type reader struct {
-	m     Module
-	class string // short class name
-	err   error
-	kids  []torch.Child
+	m       Module
+	class   string // short class name
+	err     error
+	kids    []torch.Child
+	feature string
+	seen    *[]ClassOps // where checkOps records the code it read
 }
 
-func newReader(m Module, qualified string) *reader {
-	return &reader{m: m, class: ludwigClass(qualified)}
+func newReader(m Module, qualified, feature string, seen *[]ClassOps) *reader {
+	return &reader{m: m, class: ludwigClass(qualified), feature: feature, seen: seen}
 }
 
 func (r *reader) fail(format string, args ...any) {
@@ -278,30 +300,35 @@ func (r *reader) fail(format string, args ...any) {
 // does something else (another Ludwig version, a user's change) is left to
 // TorchScript.
 func (r *reader) checkOps(required ...string) {
-	allowed, ok := knownOps[r.class]
-	if !ok {
-		r.fail("no known code for class %s", r.class)
-		return
-	}
 	ops, err := r.m.ClassOps()
 	if err != nil {
 		r.fail("reading the code of %s: %v", r.class, err)
 		return
 	}
+	allowed, ok := knownOps[r.class]
 	have := map[string]bool{}
-	var unknown []string
+	rec := ClassOps{Feature: r.feature, Class: r.class, Known: ok, Ops: []string{}, Unknown: []string{}}
 	for _, op := range ops {
-		if !strings.HasPrefix(op, "aten::") {
+		if !strings.HasPrefix(op, "aten::") || have[op] {
 			continue
 		}
 		have[op] = true
+		rec.Ops = append(rec.Ops, op)
 		if !allowed[op] {
-			unknown = append(unknown, op)
+			rec.Unknown = append(rec.Unknown, op)
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		r.fail("the code of %s uses %s, which Ludwig's does not", r.class, strings.Join(unknown, ", "))
+	sort.Strings(rec.Ops)
+	sort.Strings(rec.Unknown)
+	if r.seen != nil {
+		*r.seen = append(*r.seen, rec)
+	}
+	if !ok {
+		r.fail("no known code for class %s", r.class)
+		return
+	}
+	if len(rec.Unknown) > 0 {
+		r.fail("the code of %s uses %s, which Ludwig's does not", r.class, strings.Join(rec.Unknown, ", "))
 		return
 	}
 	for _, op := range required {
@@ -459,7 +486,7 @@ func (r *reader) child(name string, optional bool) *reader {
 				r.fail("submodule %s: %v", name, err)
 				return nil
 			}
-			return newReader(m, Demangle(k.Type))
+			return newReader(m, Demangle(k.Type), r.feature, r.seen)
 		}
 	}
 	if optional {
@@ -482,8 +509,8 @@ func (r *reader) done(c *reader) {
 	c.m.Close()
 }
 
-func buildPre(f featureModule) (Preprocessor, string) {
-	r := newReader(f.m, f.Class)
+func buildPre(f featureModule, seen *[]ClassOps) (Preprocessor, string) {
+	r := newReader(f.m, f.Class, f.Name, seen)
 	mk, ok := preBuilders[r.class]
 	if !ok {
 		return nil, "no native implementation of " + shortClass(f.Class)
@@ -495,8 +522,8 @@ func buildPre(f featureModule) (Preprocessor, string) {
 	return p, ""
 }
 
-func buildPost(f featureModule) (Postprocessor, string) {
-	r := newReader(f.m, f.Class)
+func buildPost(f featureModule, seen *[]ClassOps) (Postprocessor, string) {
+	r := newReader(f.m, f.Class, f.Name, seen)
 	mk, ok := postBuilders[r.class]
 	if !ok {
 		return nil, "no native implementation of " + shortClass(f.Class)

@@ -1,13 +1,17 @@
 package native
 
 // knownOps are, per class, the aten operations the code of Ludwig's
-// scripted module uses (read from exports of the classes copied in
-// testdata/gen/ludwig, Ludwig v0.8.6, v0.11 for the space tokenizers, by
-// lt_module_class_ops under libtorch 1.13; the union over the variants a
-// class compiles to: a number transformer compiles only the methods its
-// owner calls, _BinaryPostprocessing drops its label lookup when bool2str is
-// None, ...). A module whose code uses any other aten operation is not
-// Ludwig's code as this package knows it, and is left to TorchScript.
+// scripted module uses in real exports (Ludwig v0.8.6 to v0.11.0, read by
+// lt_module_class_ops; the union over the variants a class compiles to: a
+// number transformer compiles only the methods its owner calls,
+// _BinaryPostprocessing drops its label lookup when bool2str is None, ...).
+// TestPrintOps prints them from a folder of real exports; the conformance
+// suite checks, on every export it builds with real Ludwig, that each
+// recognised class's operations are listed here and that every feature
+// with a native implementation is recognised. The test fixtures' stand-ins
+// must use only these operations (TestFixtureCodeIsKnown). A module whose
+// code uses any other aten operation is not Ludwig's code as this package
+// knows it, and is left to TorchScript.
 var knownOps = map[string]map[string]bool{
 	"CharactersToListTokenizer":             set("aten::__getitem__", "aten::append", "aten::extend", "aten::format", "aten::gt", "aten::len"),
 	"CommaStringToListTokenizer":            set("aten::__getitem__", "aten::append", "aten::extend", "aten::format", "aten::gt", "aten::len", "aten::split", "aten::strip"),

@@ -9,18 +9,29 @@ import (
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
-	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
-// TestPrintOps prints, with LI_PRINT_OPS=1, the aten operations each
-// scripted class of the test exports uses, in ops.go's form: how knownOps
-// was made (regenerate it after adding a class or a variant to
-// testdata/gen/ludwig):
+// TestPrintOps prints, in ops.go's form, the aten operations each scripted
+// class uses in the real Ludwig exports under the folder LI_PRINT_OPS names
+// (any folder holding export directories, e.g. the conformance suite's
+// conformance/work/cases after a run): how knownOps is made. It must never be
+// pointed at testdata/models, whose modules are our own stand-ins:
 //
-//	LI_PRINT_OPS=1 go test ./core/native -run TestPrintOps -v
+//	LI_PRINT_OPS=$PWD/conformance/work go test ./core/native -run TestPrintOps -v
 func TestPrintOps(t *testing.T) {
-	if os.Getenv("LI_PRINT_OPS") == "" {
-		t.Skip("set LI_PRINT_OPS=1")
+	root := os.Getenv("LI_PRINT_OPS")
+	if root == "" {
+		t.Skip("set LI_PRINT_OPS to a folder of real Ludwig exports")
+	}
+	var dirs []string
+	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "inference_preprocessor.pt" {
+			dirs = append(dirs, filepath.Dir(p))
+		}
+		return nil
+	})
+	if len(dirs) == 0 {
+		t.Fatalf("no export under %s", root)
 	}
 	union := map[string]map[string]bool{}
 	var walk func(m *torch.Module, typ string)
@@ -46,9 +57,9 @@ func TestPrintOps(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range golden.Names() {
+	for _, dir := range dirs {
 		for _, stage := range []string{"inference_preprocessor.pt", "inference_postprocessor.pt"} {
-			m, err := torch.Load(filepath.Join(golden.ModelDir(name), stage), "cpu")
+			m, err := torch.Load(filepath.Join(dir, stage), "cpu")
 			if err != nil {
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
+	"github.com/ludwig-infer/ludwig-infer/core/native/cstr"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -540,13 +541,13 @@ func (vectorPre) Preprocess(in featurize.Input) (tensor.Tensor, error) {
 	d := -1
 	var out []float32
 	for row, s := range in.Strings {
-		parts := tsSplitNone(s)
+		parts := cstr.SplitNone(s)
 		if d < 0 {
 			d = len(parts)
 			out = make([]float32, 0, d*len(in.Strings))
 		}
 		for _, part := range parts {
-			x, err := parseFloat(part)
+			x, err := cstr.ParseFloat(part)
 			if err != nil {
 				return tensor.Tensor{}, rowErr(row, "could not convert string to float: %q", part)
 			}
@@ -611,7 +612,7 @@ func (p *timeseriesPre) Preprocess(in featurize.Input) (tensor.Tensor, error) {
 			dst = out[(row+1)*L-limit : (row+1)*L]
 		}
 		for i := 0; i < limit; i++ {
-			x, err := parseFloat(toks[i])
+			x, err := cstr.ParseFloat(toks[i])
 			if err != nil {
 				return tensor.Tensor{}, rowErr(row, "could not convert string to float: %q", toks[i])
 			}

@@ -342,3 +342,33 @@ func TestFallbackPerCall(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureCodeIsKnown: the generator's scripted modules use only the
+// aten operations that real Ludwig exports use (knownOps, checked on real
+// exports by the conformance suite), and every feature whose type has a
+// native implementation is recognised. Image and audio inputs stay in
+// TorchScript by design.
+func TestFixtureCodeIsKnown(t *testing.T) {
+	needTorch(t)
+	for _, name := range golden.Names() {
+		m := load(t, name, core.StagesAuto)
+		if m == nil {
+			t.Errorf("%s: does not load", name)
+			continue
+		}
+		st := m.Info().Stages
+		if len(st.Code) == 0 {
+			t.Errorf("%s: no class code recorded", name)
+		}
+		for _, c := range st.Code {
+			if len(c.Unknown) > 0 {
+				t.Errorf("%s: feature %s: class %s uses %v, which real Ludwig exports do not", name, c.Feature, c.Class, c.Unknown)
+			}
+		}
+		for _, why := range st.TorchScript {
+			if !strings.Contains(why, "_ImagePreprocessing") && !strings.Contains(why, "_AudioPreprocessing") {
+				t.Errorf("%s: not recognised: %s", name, why)
+			}
+		}
+	}
+}

@@ -56,37 +56,6 @@ func isSpace(c byte) bool {
 	return c == ' ' || ('\t' <= c && c <= '\r')
 }
 
-// noneSepBytes is the byte set of splitNoneSeparator (str.split() without a
-// separator): " \t\n\r\v\f\x1c\x1d\x1e\x85" and the bytes of "\u2028\u2029"
-// in UTF-8 (E2 80 A8, E2 80 A9), each byte on its own.
-var noneSepBytes = func() (t [256]bool) {
-	for _, c := range []byte(" \t\n\r\v\f\x1c\x1d\x1e\x85\xe2\x80\xa8\xa9") {
-		t[c] = true
-	}
-	return t
-}()
-
-// tsSplitNone is str.split(): runs of separator bytes separate the parts;
-// no part is empty.
-func tsSplitNone(s string) []string {
-	var out []string
-	start := -1
-	for i := 0; i < len(s); i++ {
-		if noneSepBytes[s[i]] {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	if start >= 0 {
-		out = append(out, s[start:])
-	}
-	return out
-}
-
 // Tokenizer is one of Ludwig's scriptable tokenizers: it maps one string to
 // its tokens exactly as the scripted module does.
 type Tokenizer interface {

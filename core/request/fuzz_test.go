@@ -19,6 +19,7 @@ func FuzzDecode(f *testing.F) {
 		`[{"a": 1, "b": "x"}, {"b": "y"}]`,
 		`{"columns": ["a", "b"], "data": [[1, "x"], [null, "y"]], "index": [0, 1]}`,
 		`{"x": {"dtype": "int64", "shape": [2], "data": [617703466028236799, 2]}}`,
+		`[{"a": NaN, "b": "NaN"}, {"a": -Infinity, "c": [null, NaN, 12345678901234567890]}]`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -7,6 +7,7 @@
 package request
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -31,9 +32,10 @@ const (
 	String             // a string
 	Array              // an array (vectors, timeseries, date vectors)
 	Object             // an object (a tensor in staged requests)
+	BigInt             // an integer literal outside int64 (Num: its nearest float64)
 )
 
-var kindNames = [...]string{"null", "boolean", "integer", "number", "string", "array", "object"}
+var kindNames = [...]string{"null", "boolean", "integer", "number", "string", "array", "object", "integer outside int64"}
 
 // String names the kind as error messages do ("integer", "string", ...).
 func (k Kind) String() string { return kindNames[k] }
@@ -43,9 +45,11 @@ type Cell struct {
 	Kind Kind
 	Bool bool
 	Int  int64
-	// Num is the value of Int and Float cells.
+	// Num is the value of Int, Float and BigInt cells (a BigInt's nearest
+	// float64).
 	Num float64
-	// Str is a String's value, or a number's literal text.
+	// Str is a String's value, or a number's literal text (a BigInt's is
+	// its exact decimal spelling).
 	Str string
 	// Items are an Array's elements.
 	Items []Cell
@@ -54,10 +58,28 @@ type Cell struct {
 	Values []Cell
 }
 
+// IsNumber reports whether c is a number (Int, Float or BigInt).
+func (c Cell) IsNumber() bool {
+	return c.Kind == Int || c.Kind == Float || c.Kind == BigInt
+}
+
 // Column is one named column of a table.
 type Column struct {
 	Key   string
 	Cells []Cell
+	// DType is the column's pandas dtype when its producer decided it over
+	// more rows than Cells holds (the command decides it over the whole
+	// file, then sends batches); DTypeAuto (the zero value) decides it from
+	// Cells (InferDType).
+	DType DType
+}
+
+// Type returns the column's dtype: DType when set, else InferDType(Cells).
+func (c *Column) Type() DType {
+	if c.DType != DTypeAuto {
+		return c.DType
+	}
+	return InferDType(c.Cells)
 }
 
 // Table is a decoded request: columns of equal length.
@@ -143,7 +165,9 @@ func inputErr(format string, args ...any) error {
 
 type decoder struct {
 	it     *jsoniter.Iterator
-	values int // values decoded so far (MaxValues)
+	values int    // values decoded so far (MaxValues)
+	nans   []bool // per null in the input, whether it was a NaN (pythonLiterals)
+	nulls  int    // nulls decoded so far
 }
 
 // Decode parses a request in any of the three forms.
@@ -165,13 +189,19 @@ func Decode(data []byte) (*Table, error) {
 }
 
 // Parse parses one JSON value into a Cell, rejecting trailing content.
+// Besides standard JSON it accepts the literals NaN, Infinity and -Infinity
+// that Python's json module writes by default (allow_nan=True), with
+// Python's meaning: NaN is a Float cell holding NaN (NaN(): a missing
+// value), Infinity a Float cell of value +Inf (held as 1e999, which Python
+// reads as inf too).
 func Parse(data []byte) (Cell, error) {
 	if len(data) > MaxBytes {
 		return Cell{}, inputErr("the request has %d bytes, more than the limit of %d (MaxRequestBytes)", len(data), MaxBytes)
 	}
+	data, nans := pythonLiterals(data)
 	it := jsoniter.ConfigFastest.BorrowIterator(data)
 	defer jsoniter.ConfigFastest.ReturnIterator(it)
-	d := decoder{it: it}
+	d := decoder{it: it, nans: nans}
 	c, err := d.value(0)
 	if err != nil {
 		return Cell{}, err
@@ -207,6 +237,9 @@ func (d *decoder) value(depth int) (Cell, error) {
 	switch it.WhatIsNext() {
 	case jsoniter.NilValue:
 		it.ReadNil()
+		if d.nulls++; d.nulls <= len(d.nans) && d.nans[d.nulls-1] {
+			return NaN(), d.check()
+		}
 		return Cell{Kind: Null}, d.check()
 	case jsoniter.BoolValue:
 		b := it.ReadBool()
@@ -278,9 +311,12 @@ func (d *decoder) check() error {
 }
 
 // numberCell classifies a number literal: Int when it has no fraction or
-// exponent and fits int64, else Float.
+// exponent and fits int64, BigInt when it has none but does not fit (Python
+// reads it as an exact int, which pandas keeps as uint64 or object), else
+// Float.
 func numberCell(lit string) (Cell, error) {
-	if !strings.ContainsAny(lit, ".eE") {
+	integral := !strings.ContainsAny(lit, ".eE")
+	if integral {
 		if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
 			return Cell{Kind: Int, Int: i, Num: float64(i), Str: lit}, nil
 		}
@@ -289,7 +325,109 @@ func numberCell(lit string) (Cell, error) {
 	if err != nil && !isRangeErr(err) {
 		return Cell{}, inputErr("malformed JSON number %q", lit)
 	}
+	if integral {
+		return Cell{Kind: BigInt, Num: f, Str: lit}, nil
+	}
 	return Cell{Kind: Float, Num: f, Str: lit}, nil
+}
+
+// pythonLiterals rewrites the non-standard literals Python's json.dumps
+// writes for non-finite floats into standard JSON: NaN -> null, Infinity
+// -> 1e999 (so -Infinity -> -1e999: numbers that overflow to +/-Inf, as
+// Python's parser reads them). nans lists, for each null of the result in
+// document order, whether it was a NaN; it is nil when there was none. Text
+// inside strings is left alone; data is returned as is (no copy) when it
+// holds no such literal, and any other bare word stays invalid JSON.
+func pythonLiterals(data []byte) (out []byte, nans []bool) {
+	if bytes.IndexByte(data, 'N') < 0 && bytes.IndexByte(data, 'I') < 0 {
+		return data, nil
+	}
+	var nulls []bool // every null, NaN or not, in order
+	sawNaN := false
+	var str StringScanner
+	last := 0 // data[:last] is in out
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case str.Next(c):
+			continue
+		case c == 'n' && bytes.HasPrefix(data[i:], []byte("null")):
+			nulls = append(nulls, false)
+			continue
+		}
+		var lit, repl string
+		switch {
+		case i > 0 && isWordByte(data[i-1]):
+			continue // part of another word or number: stays invalid
+		case c == 'N' && bytes.HasPrefix(data[i:], []byte("NaN")):
+			lit, repl = "NaN", "null"
+			nulls = append(nulls, true)
+			sawNaN = true
+		case c == 'I' && bytes.HasPrefix(data[i:], []byte("Infinity")):
+			lit, repl = "Infinity", "1e999"
+		default:
+			continue
+		}
+		if end := i + len(lit); end < len(data) && isWordByte(data[end]) {
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(data)+16)
+		}
+		out = append(out, data[last:i]...)
+		out = append(out, repl...)
+		i += len(lit) - 1
+		last = i + 1
+	}
+	if out == nil {
+		return data, nil
+	}
+	if !sawNaN {
+		nulls = nil
+	}
+	return append(out, data[last:]...), nulls
+}
+
+// StringScanner follows JSON text byte by byte and tells which bytes belong
+// to strings, so that a scan for other tokens can skip them.
+type StringScanner struct{ in, escaped bool }
+
+// Next consumes c and reports whether it is part of a string (its quotes
+// included).
+func (s *StringScanner) Next(c byte) bool {
+	switch {
+	case s.in:
+		switch {
+		case s.escaped:
+			s.escaped = false
+		case c == '\\':
+			s.escaped = true
+		case c == '"':
+			s.in = false
+		}
+		return true
+	case c == '"':
+		s.in = true
+		return true
+	}
+	return false
+}
+
+// InString reports whether the bytes consumed end inside a string.
+func (s *StringScanner) InString() bool { return s.in }
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.'
+}
+
+// NaN is the cell of a NaN: Python's float('nan'), what its json module
+// reads from NaN and what pandas puts where a record lacks a key. It is a
+// missing value that counts as a float for the column's dtype.
+func NaN() Cell { return Cell{Kind: Float, Num: math.NaN(), Str: "NaN"} }
+
+// IsMissing reports whether c is a missing value: null or NaN.
+func (c Cell) IsMissing() bool {
+	return c.Kind == Null || (c.Kind == Float && math.IsNaN(c.Num))
 }
 
 func isRangeErr(err error) bool {
@@ -367,8 +505,13 @@ func fromRecords(records []Cell) (*Table, error) {
 					return nil, err
 				}
 				index[k] = ci
-				// Rows before this one lack the key: missing values.
-				t.Columns = append(t.Columns, Column{Key: k, Cells: make([]Cell, len(records))})
+				// Records without the key hold NaN, as in the DataFrame
+				// pandas builds from records.
+				cells := make([]Cell, len(records))
+				for j := range cells {
+					cells[j] = NaN()
+				}
+				t.Columns = append(t.Columns, Column{Key: k, Cells: cells})
 			}
 			t.Columns[ci].Cells[r] = rec.Values[i]
 		}
@@ -474,7 +617,7 @@ func TensorFromCell(c Cell) (tensor.Tensor, error) {
 	w := tensor.NewWriter(d, int(n))
 	for i, v := range dat.Items {
 		switch v.Kind {
-		case Int, Float:
+		case Int, Float, BigInt:
 			w.Put(i, v.Num, v.Int, v.Kind == Int)
 		case Bool:
 			w.Put(i, b2f(v.Bool), int64(b2f(v.Bool)), true)

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +21,7 @@ func TestForms(t *testing.T) {
 		require.NotNil(t, a, name)
 		assert.Equal(t, Int, a.Cells[0].Kind, name)
 		assert.Equal(t, int64(1), a.Cells[0].Int, name)
-		assert.Equal(t, Null, a.Cells[1].Kind, name)
+		assert.True(t, a.Cells[1].IsMissing(), name) // null, or NaN for an absent record key
 		assert.Equal(t, "y", tb.Get("b").Cells[1].Str, name)
 	}
 }
@@ -34,7 +35,9 @@ func TestNumbersExact(t *testing.T) {
 	assert.Equal(t, Float, c.Items[2].Kind)
 	assert.Equal(t, 1000.0, c.Items[2].Num)
 	assert.Equal(t, Int, c.Items[3].Kind)
-	assert.Equal(t, Float, c.Items[4].Kind) // beyond int64: a float, as pandas would
+	assert.Equal(t, BigInt, c.Items[4].Kind) // beyond int64: exact, as Python's int
+	assert.Equal(t, "99999999999999999999", c.Items[4].Str)
+	assert.Equal(t, 1e20, c.Items[4].Num)
 }
 
 func TestMalformed(t *testing.T) {
@@ -76,4 +79,84 @@ func TestSanitize(t *testing.T) {
 	c, err = tbl.GetSanitized("w")
 	assert.NoError(t, err)
 	assert.Nil(t, c)
+}
+
+// TestPythonLiterals: NaN, Infinity and -Infinity as Python's json module
+// reads them (issue 20), outside strings only; NaN stays distinct from null.
+func TestPythonLiterals(t *testing.T) {
+	c, err := Parse([]byte(`{"a": [NaN, null, Infinity, -Infinity, "NaN Infinity", 1e999], "NaN": [null, NaN]}`))
+	require.NoError(t, err)
+	a := c.Values[0].Items
+	assert.Equal(t, Float, a[0].Kind)
+	assert.True(t, math.IsNaN(a[0].Num))
+	assert.True(t, a[0].IsMissing())
+	assert.Equal(t, Null, a[1].Kind)
+	assert.True(t, a[1].IsMissing())
+	assert.Equal(t, Float, a[2].Kind)
+	assert.Equal(t, math.Inf(1), a[2].Num)
+	assert.Equal(t, math.Inf(-1), a[3].Num)
+	assert.Equal(t, "NaN Infinity", a[4].Str)
+	assert.Equal(t, math.Inf(1), a[5].Num)
+	assert.Equal(t, "NaN", c.Keys[1])
+	assert.Equal(t, Null, c.Values[1].Items[0].Kind)
+	assert.Equal(t, Float, c.Values[1].Items[1].Kind)
+	// Written back, non-finite numbers are null.
+	assert.Equal(t, `{"a":[null,null,null,null,"NaN Infinity",null],"NaN":[null,null]}`, string(c.AppendJSON(nil)))
+	for js, want := range map[string]string{
+		`[nan]`:       "invalid request: malformed JSON: ",
+		`[-NaN]`:      "invalid request: malformed JSON",
+		`[Infinite]`:  "invalid request: malformed JSON",
+		`[NaNa]`:      "invalid request: malformed JSON",
+		`[inf]`:       "invalid request: malformed JSON",
+		`{"a": NaN`:   "invalid request: malformed JSON",
+		`[Infinity1]`: "invalid request: malformed JSON",
+		`[1Infinity]`: "invalid request: malformed JSON",
+		`[0.NaN]`:     "invalid request: malformed JSON",
+	} {
+		_, err := Parse([]byte(js))
+		assert.ErrorContains(t, err, want, js)
+	}
+	// The tensor form reads them too.
+	_, ts, err := DecodeTensors([]byte(`{"x": {"dtype": "float32", "shape": [3], "data": [NaN, Infinity, -Infinity]}}`))
+	require.NoError(t, err)
+	assert.True(t, math.IsNaN(ts[0].Float64At(0)))
+	assert.Equal(t, math.Inf(1), ts[0].Float64At(1))
+	assert.Equal(t, math.Inf(-1), ts[0].Float64At(2))
+}
+
+// TestProfileInBatches: a dtype decided value by value across batches is
+// the one decided over the whole column (the command's use).
+func TestProfileInBatches(t *testing.T) {
+	for js, want := range map[string]DType{
+		`[5, null, 7, "alpha beta"]`:                  DTypeObject,
+		`[5, 7]`:                                      DTypeInt64,
+		`[5, null]`:                                   DTypeFloat64,
+		`[12345678901234567890, 5]`:                   DTypeUInt64,
+		`[12345678901234567890, -5]`:                  DTypeObject,
+		`[null, 12345678901234567890, -5]`:            DTypeFloat64,
+		`[true, false]`:                               DTypeBool,
+		`[true, null]`:                                DTypeObject,
+		`[null, null]`:                                DTypeObject,
+		`[NaN, NaN]`:                                  DTypeFloat64,
+		`[1180591620717411303424]`:                    DTypeObject,
+		`[null, 1180591620717411303424]`:              DTypeFloat64,
+		`[-9223372036854775808, 9223372036854775807]`: DTypeInt64,
+	} {
+		c, err := Parse([]byte(js))
+		require.NoError(t, err)
+		assert.Equal(t, want, InferDType(c.Items), js)
+		var p Profile
+		for _, cell := range c.Items {
+			p.Add(cell)
+		}
+		assert.Equal(t, want.String(), p.DType().String(), js)
+	}
+	var p Profile
+	p.Add(Cell{Kind: Int, Int: 5})
+	p.AddMissing()
+	assert.Equal(t, DTypeFloat64, p.DType())
+	col := Column{Cells: []Cell{{Kind: Int, Int: 5}}, DType: DTypeFloat64}
+	assert.Equal(t, DTypeFloat64, col.Type())
+	col.DType = DTypeAuto
+	assert.Equal(t, DTypeInt64, col.Type())
 }

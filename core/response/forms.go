@@ -55,7 +55,7 @@ type Named struct {
 type Entry struct {
 	Feature, Key string
 	// Value is a tensor.Tensor, []string, [][]string, []tensor.Tensor or
-	// another value copied from TorchScript.
+	// another value copied out of TorchScript.
 	Value any
 }
 
@@ -146,7 +146,7 @@ func ColumnName(feature, key string) string {
 	return feature + "_" + key
 }
 
-// AppendValue appends any value copied from TorchScript.
+// AppendValue appends any value copied out of TorchScript.
 func AppendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
@@ -197,38 +197,93 @@ func AppendValue(b []byte, v any) []byte {
 	return append(b, "null"...)
 }
 
-// withDerived adds, after each output's entries, the columns
-// LudwigModel.predict adds (contract section 5): for binary and category
-// outputs "probabilities_<label>" for every label and "probability" (the
-// highest probability), from the postprocessor's probabilities [B, C]; for
-// text outputs "response", each row's predicted tokens joined by single
-// spaces (TextOutputFeature.postprocess_predictions, tokens not stripped).
+// withDerived adds the columns LudwigModel.predict adds (contract section
+// 5): for binary and category outputs "probabilities_<label>" for every label
+// and "probability" (the highest probability), from the postprocessor's
+// probabilities [B, C]; for text outputs "response", each row's predicted
+// tokens joined by single spaces (TextOutputFeature.postprocess_predictions,
+// tokens not stripped). Columns come in LudwigModel.predict's order (checked
+// by the conformance suite): every output's own columns first, then every
+// output's added ones (ludwigOrder).
 func (e *Encoder) withDerived(entries []Entry) []Entry {
 	out := make([]Entry, 0, len(entries)+8)
+	var later []Entry
 	for i := 0; i < len(entries); {
 		j := i
 		for j < len(entries) && entries[j].Feature == entries[i].Feature {
 			j++
 		}
-		out = append(out, entries[i:j]...)
-		f := e.output(entries[i].Feature)
-		switch {
-		case f != nil && (f.Type == "binary" || f.Type == "category"):
-			for _, en := range entries[i:j] {
-				if t, ok := en.Value.(tensor.Tensor); ok && en.Key == "probabilities" && len(t.Shape) == 2 {
-					out = append(out, derived(en.Feature, t, f.Labels)...)
+		own := entries[i:j]
+		f := e.output(own[0].Feature)
+		if f == nil {
+			out = append(out, own...)
+			i = j
+			continue
+		}
+		var added []Entry
+		for _, en := range own {
+			switch {
+			case (f.Type == "binary" || f.Type == "category") && en.Key == "probabilities":
+				if t, ok := en.Value.(tensor.Tensor); ok && len(t.Shape) == 2 {
+					added = derived(en.Feature, t, f.Labels)
 				}
-			}
-		case f != nil && f.Type == "text":
-			for _, en := range entries[i:j] {
-				if tokens, ok := en.Value.([][]string); ok && en.Key == "predictions" {
-					out = append(out, Entry{Feature: en.Feature, Key: "response", Value: responses(tokens)})
+			case f.Type == "text" && en.Key == "predictions":
+				if tokens, ok := en.Value.([][]string); ok {
+					added = []Entry{{Feature: en.Feature, Key: "response", Value: responses(tokens)}}
 				}
 			}
 		}
+		first, rest := ludwigOrder(f.Type, own, added)
+		out = append(out, first...)
+		later = append(later, rest...)
 		i = j
 	}
-	return out
+	return append(out, later...)
+}
+
+// ludwigOrder splits an output's columns as LudwigModel.predict orders them:
+// first its own columns (binary: probabilities, predictions; the others:
+// predictions, probabilities; then any other key in module order), later
+// the added ones (binary: probabilities_<label>..., probability; category:
+// probability, probabilities_<label>...; sequence: probability; text:
+// response, probability).
+func ludwigOrder(typ string, own, added []Entry) (first, later []Entry) {
+	take := func(from []Entry, key string) []Entry {
+		for _, en := range from {
+			if en.Key == key {
+				return []Entry{en}
+			}
+		}
+		return nil
+	}
+	lead := []string{"predictions", "probabilities"}
+	if typ == "binary" {
+		lead = []string{"probabilities", "predictions"}
+	}
+	moved := map[string]bool{}
+	switch typ {
+	case "binary":
+		later = added
+	case "category":
+		if n := len(added); n > 0 { // derived ends with "probability"
+			later = append(append(later, added[n-1]), added[:n-1]...)
+		}
+	case "sequence":
+		later, moved["probability"] = take(own, "probability"), true
+	case "text":
+		later, moved["probability"] = append(added, take(own, "probability")...), true
+	default:
+		later = added
+	}
+	for _, k := range lead {
+		first = append(first, take(own, k)...)
+	}
+	for _, en := range own {
+		if en.Key != lead[0] && en.Key != lead[1] && !moved[en.Key] {
+			first = append(first, en)
+		}
+	}
+	return first, later
 }
 
 func derived(feature string, p tensor.Tensor, labels []string) []Entry {

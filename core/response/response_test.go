@@ -1,6 +1,7 @@
 package response
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"testing"
@@ -47,7 +48,9 @@ func TestForms(t *testing.T) {
 	js, _ = e.Encode(entries, Columns, false)
 	assert.Equal(t, `{"y_predictions":["Yes","No"],"y_probabilities":[[0.25,0.75],[0.9,0.1]],"s_predictions":[["a"],[]]}`, string(js))
 	js, _ = e.Encode(entries, Full, false)
-	assert.Equal(t, `{"y_predictions":["Yes","No"],"y_probabilities":[[0.25,0.75],[0.9,0.1]],"y_probabilities_No":[0.25,0.9],"y_probabilities_Yes":[0.75,0.1],"y_probability":[0.75,0.9],"s_predictions":[["a"],[]]}`, string(js))
+	// LudwigModel.predict's order: every output's own columns (binary:
+	// probabilities first), then every output's added columns.
+	assert.Equal(t, `{"y_probabilities":[[0.25,0.75],[0.9,0.1]],"y_predictions":["Yes","No"],"s_predictions":[["a"],[]],"y_probabilities_No":[0.25,0.9],"y_probabilities_Yes":[0.75,0.1],"y_probability":[0.75,0.9]}`, string(js))
 	js, named = e.Encode(entries, Full, true)
 	require.Len(t, named, 4)
 	assert.Equal(t, []string{"y::probabilities", "y::probabilities_No", "y::probabilities_Yes", "y::probability"},
@@ -75,8 +78,8 @@ func TestRecords(t *testing.T) {
 	e := Encoder{Outputs: []export.Feature{{Name: "y", Type: "binary", Labels: []string{"No", "Yes"}}}}
 	js, err := e.EncodeRecords(entries, Full)
 	require.NoError(t, err)
-	assert.Equal(t, `[{"y_predictions":"Yes","y_probabilities":[0.25,0.75],"y_probabilities_No":0.25,"y_probabilities_Yes":0.75,"y_probability":0.75,"s_predictions":["a"],"s_probabilities":[0.5]},`+
-		`{"y_predictions":"No","y_probabilities":[0.9,0.1],"y_probabilities_No":0.9,"y_probabilities_Yes":0.1,"y_probability":0.9,"s_predictions":[],"s_probabilities":[]}]`, string(js))
+	assert.Equal(t, `[{"y_probabilities":[0.25,0.75],"y_predictions":"Yes","s_predictions":["a"],"s_probabilities":[0.5],"y_probabilities_No":0.25,"y_probabilities_Yes":0.75,"y_probability":0.75},`+
+		`{"y_probabilities":[0.9,0.1],"y_predictions":"No","s_predictions":[],"s_probabilities":[],"y_probabilities_No":0.9,"y_probabilities_Yes":0.1,"y_probability":0.9}]`, string(js))
 	_, err = e.EncodeRecords([]Entry{{Feature: "a", Key: "x", Value: []string{"1"}}, {Feature: "a", Key: "y", Value: []string{"1", "2"}}}, Columns)
 	assert.EqualError(t, err, "output a::y has 2 rows, others 1")
 }
@@ -86,8 +89,9 @@ func TestProbabilityOfNaNRowIsNaN(t *testing.T) {
 	e := Encoder{Outputs: []export.Feature{{Name: "c", Type: "category", Labels: []string{"a", "b", "c"}}}}
 	_, named := e.Encode([]Entry{{Feature: "c", Key: "probabilities", Value: probs}}, Full, true)
 	require.Len(t, named, 5)
-	assert.Equal(t, "c::probability", named[4].Name)
-	assert.True(t, math.IsNaN(named[4].Float64At(0)))
+	// A category's probability comes before its probabilities_<label>, as in LudwigModel.predict.
+	assert.Equal(t, "c::probability", named[1].Name)
+	assert.True(t, math.IsNaN(named[1].Float64At(0)))
 }
 
 func TestTextResponse(t *testing.T) {
@@ -99,12 +103,52 @@ func TestTextResponse(t *testing.T) {
 	// "t" is text: full adds t_response; "q" is a sequence: Ludwig adds nothing.
 	e := Encoder{Outputs: []export.Feature{{Name: "t", Type: "text"}, {Name: "q", Type: "sequence"}}}
 	js, _ := e.Encode(entries, Full, false)
-	assert.Equal(t, `{"t_predictions":[["good","day","<EOS>","<PAD>"],["<UNK>","x","","y"]],"t_probability":[-0.5,-1],`+
-		`"t_response":["good day <EOS> <PAD>","<UNK> x  y"],"q_predictions":[["a","b"],["c"]]}`, string(js))
+	assert.Equal(t, `{"t_predictions":[["good","day","<EOS>","<PAD>"],["<UNK>","x","","y"]],"q_predictions":[["a","b"],["c"]],`+
+		`"t_response":["good day <EOS> <PAD>","<UNK> x  y"],"t_probability":[-0.5,-1]}`, string(js))
 	js, _ = e.Encode(entries, Columns, false)
 	assert.NotContains(t, string(js), "t_response")
 	js, err := e.EncodeRecords(entries, Full)
 	require.NoError(t, err)
-	assert.Equal(t, `[{"t_predictions":["good","day","<EOS>","<PAD>"],"t_probability":-0.5,"t_response":"good day <EOS> <PAD>","q_predictions":["a","b"]},`+
-		`{"t_predictions":["<UNK>","x","","y"],"t_probability":-1,"t_response":"<UNK> x  y","q_predictions":["c"]}]`, string(js))
+	assert.Equal(t, `[{"t_predictions":["good","day","<EOS>","<PAD>"],"q_predictions":["a","b"],"t_response":"good day <EOS> <PAD>","t_probability":-0.5},`+
+		`{"t_predictions":["<UNK>","x","","y"],"q_predictions":["c"],"t_response":"<UNK> x  y","t_probability":-1}]`, string(js))
+}
+
+// TestLudwigColumnOrder: the full form's columns in LudwigModel.predict's
+// order for every output type with added or moved columns (as recorded by
+// the conformance suite from Ludwig 0.10.4).
+func TestLudwigColumnOrder(t *testing.T) {
+	p := tensor.FromFloat32([]float32{0.4, 0.6}, 1, 2)
+	entries := []Entry{
+		{Feature: "b", Key: "predictions", Value: []string{"Yes"}},
+		{Feature: "b", Key: "probabilities", Value: p},
+		{Feature: "c", Key: "predictions", Value: []string{"y"}},
+		{Feature: "c", Key: "probabilities", Value: p},
+		{Feature: "n", Key: "predictions", Value: tensor.FromFloat32([]float32{1}, 1)},
+		{Feature: "s", Key: "predictions", Value: [][]string{{"a"}}},
+		{Feature: "s", Key: "probabilities", Value: p},
+		{Feature: "s", Key: "probability", Value: tensor.FromFloat32([]float32{-1}, 1)},
+		{Feature: "t", Key: "predictions", Value: [][]string{{"a"}}},
+		{Feature: "t", Key: "probabilities", Value: p},
+		{Feature: "t", Key: "probability", Value: tensor.FromFloat32([]float32{-1}, 1)},
+		{Feature: "v", Key: "predictions", Value: p},
+		{Feature: "v", Key: "logits", Value: p},
+	}
+	e := Encoder{Outputs: []export.Feature{{Name: "b", Type: "binary", Labels: []string{"No", "Yes"}}, {Name: "c", Type: "category", Labels: []string{"x", "y"}},
+		{Name: "n", Type: "number"}, {Name: "s", Type: "sequence"}, {Name: "t", Type: "text"}, {Name: "v", Type: "vector"}}}
+	js, err := e.EncodeRecords(entries, Full)
+	require.NoError(t, err)
+	var keys []string
+	d := json.NewDecoder(bytes.NewReader(js[1 : len(js)-1]))
+	tok, _ := d.Token() // {
+	require.Equal(t, json.Delim('{'), tok)
+	for d.More() {
+		k, _ := d.Token()
+		keys = append(keys, k.(string))
+		var v any
+		require.NoError(t, d.Decode(&v))
+	}
+	assert.Equal(t, []string{"b_probabilities", "b_predictions", "c_predictions", "c_probabilities", "n_predictions",
+		"s_predictions", "s_probabilities", "t_predictions", "t_probabilities", "v_predictions", "v_logits",
+		"b_probabilities_No", "b_probabilities_Yes", "b_probability", "c_probability", "c_probabilities_x", "c_probabilities_y",
+		"s_probability", "t_response", "t_probability"}, keys)
 }

@@ -747,6 +747,7 @@ func init() {
 		"len":          {params: []string{"a"}, fn: lenOp},
 		"items":        {params: []string{"self"}, fn: items},
 		"keys":         {params: []string{"self"}, fn: keys},
+		"list":         {params: []string{"l"}, fn: listCopy},
 		"values":       {params: []string{"self"}, fn: values},
 		"_set_item":    {params: []string{"l", "idx", "v"}, fn: func(vs []Value) (Value, error) { return nil, setItem(arg(vs, 0), arg(vs, 1), arg(vs, 2)) }},
 		"__getitem__":  {params: []string{"self", "key"}, fn: func(vs []Value) (Value, error) { return getItem(arg(vs, 0), arg(vs, 1)) }},

@@ -481,3 +481,22 @@ func minMax(vs []Value, isMin bool) (Value, error) {
 	}
 	return bf, nil
 }
+
+// listCopy is list(l): a new list with l's items (a string's characters).
+func listCopy(vs []Value) (Value, error) {
+	switch x := arg(vs, 0).(type) {
+	case *List:
+		return &List{Items: append([]Value(nil), x.Items...)}, nil
+	case string:
+		return iterateList(x)
+	}
+	return nil, argErr{"list() of " + typeOf(arg(vs, 0))}
+}
+
+func iterateList(v Value) (Value, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	return &List{Items: items}, nil
+}

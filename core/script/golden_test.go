@@ -213,3 +213,20 @@ func TestUnsupportedOp(t *testing.T) {
 		t.Errorf("with: %v", err)
 	}
 }
+
+// TestListCopy: list(l) copies, list(s) splits a string into characters.
+func TestListCopy(t *testing.T) {
+	l := &List{Items: []Value{"a", int64(2)}}
+	v, err := ops["list"].fn([]Value{l})
+	c, ok := v.(*List)
+	if err != nil || !ok || c == l || len(c.Items) != 2 || c.Items[0] != "a" {
+		t.Fatalf("list(l) = %v, %v", v, err)
+	}
+	v, err = ops["list"].fn([]Value{"hé"})
+	if c, ok := v.(*List); err != nil || !ok || len(c.Items) != 2 || c.Items[1] != "é" {
+		t.Errorf("list(str) = %v, %v", v, err)
+	}
+	if _, err := ops["list"].fn([]Value{int64(1)}); err == nil {
+		t.Error("list(int) accepted")
+	}
+}

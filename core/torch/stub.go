@@ -21,6 +21,9 @@ func CUDADeviceCount() int { return 0 }
 // SetThreads fails: there is no libtorch.
 func SetThreads(n int) error { return ErrNoTorch }
 
+// TakeWarnings returns nil: there is no libtorch.
+func TakeWarnings() []string { return nil }
+
 // LoadLibrary fails: there is no libtorch.
 func LoadLibrary(path string) error { return ErrNoTorch }
 

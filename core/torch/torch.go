@@ -52,6 +52,19 @@ func CUDADeviceCount() int { return int(C.lt_cuda_device_count()) }
 // SetThreads sets the intra-op thread count used by every later forward.
 func SetThreads(n int) error { return check(C.lt_set_threads(C.int(n))) }
 
+// TakeWarnings returns the warnings libtorch issued since the last call, in
+// order ("message (file:line)"), which the shim keeps from libtorch's
+// default handler (stderr); nil when there is none.
+func TakeWarnings() []string {
+	var out *C.char
+	if err := check(C.lt_take_warnings(&out)); err != nil || out == nil {
+		return nil
+	}
+	s := C.GoString(out)
+	C.free(unsafe.Pointer(out))
+	return strings.Split(s, "\n")
+}
+
 // LoadLibrary dlopen()s a custom-op library globally.
 func LoadLibrary(path string) error {
 	cs := C.CString(path)

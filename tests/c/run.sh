@@ -15,6 +15,14 @@ echo "== C example"
 "$T/predict" testdata/models/tabular
 echo "== C ABI tests"
 "$T/test_capi"
+echo "== values typed as pandas types them, libtorch warnings (issue 20)"
+cc "${CFLAGS[@]}" tests/c/test_pandas.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/test_pandas"
+mkdir -p "$T/warn_model"
+cp core/torch/testdata/warn.pt "$T/warn_model/inference_predictor-cpu.pt"
+"$T/test_pandas" "$T/warn_model" 2>"$T/test_pandas.stderr" || { cat "$T/test_pandas.stderr"; exit 1; }
+if grep -v '^FAIL' "$T/test_pandas.stderr" | grep -q .; then
+  echo "test_pandas: libtorch wrote to stderr:"; cat "$T/test_pandas.stderr"; exit 1
+fi
 echo "== panic recovery (li_testhooks build)"
 eval "$(LI_QUIET=1 ./build.sh env)"
 go build -tags li_testhooks -buildmode=c-shared -o "$T/hooks/libludwiginfer.so" ./capi

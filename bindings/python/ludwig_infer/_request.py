@@ -33,19 +33,21 @@ TENSOR_TYPES = {"number": 1, "h3": 1, "vector": 2, "date": 2, "image": 4, "audio
 # --- JSON --------------------------------------------------------------------
 
 
+def _numpy_value(o):
+    """The Python value json can write for a numpy scalar or array."""
+    if isinstance(o, np.datetime64):
+        return None if np.isnat(o) else str(o)
+    if isinstance(o, np.floating):  # float() also takes long double, whose tolist() stays numpy
+        return float(o)
+    # int and bool scalars and whole arrays: numpy's own conversion
+    # (np.int64 -> int, np.bool_ -> bool, arrays -> nested lists).
+    return o.tolist()
+
+
 def _default(o):
     """json.dumps fallback for numpy scalars and arrays, dates, pandas' missing values."""
-    if np is not None:
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return float(o)
-        if isinstance(o, np.bool_):
-            return bool(o)
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, np.datetime64):
-            return None if np.isnat(o) else str(o)
+    if np is not None and isinstance(o, (np.integer, np.floating, np.bool_, np.ndarray, np.datetime64)):
+        return _numpy_value(o)
     if pd is not None:
         if o is pd.NA or o is pd.NaT:
             return None
@@ -60,30 +62,13 @@ def _default(o):
     raise TypeError("a value of type %s cannot be sent in a request" % type(o).__name__)
 
 
-def _sanitize(o):
-    """Replaces NaN and infinities by None (JSON null: a missing value)."""
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _sanitize(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_sanitize(v) for v in o]
-    if np is not None and isinstance(o, np.floating):
-        return float(o) if np.isfinite(o) else None
-    if np is not None and isinstance(o, np.ndarray) and o.dtype.kind == "f":
-        return _sanitize(o.tolist())
-    return o
-
-
 def dumps(obj):
-    """UTF-8 JSON bytes of obj; NaN and infinities become null."""
-    kw = dict(allow_nan=False, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """UTF-8 JSON bytes of obj. NaN and infinities are written as Python's
+    json module writes them (NaN, Infinity, -Infinity), which the library
+    reads as Python does: NaN a missing value, Infinity a float."""
+    kw = dict(allow_nan=True, ensure_ascii=False, separators=(",", ":"), default=_default)
     try:
-        try:
-            s = json.dumps(obj, **kw)
-        except ValueError:  # NaN or infinity somewhere
-            s = json.dumps(_sanitize(obj), **kw)
-        return s.encode("utf-8")
+        return json.dumps(obj, **kw).encode("utf-8")
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as e:
         raise InputError("invalid request: %s" % e) from None
 
@@ -169,12 +154,47 @@ def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _dtype_of(values):
+    """The dtype pd.DataFrame(records) gives a column of these Python values,
+    as pandas infers it (values in order; pandas checks no integer's range
+    after the first None): "int64", "uint64", "float64", "bool" or "object".
+    The library's request.Profile applies the same rule to JSON requests."""
+    null = ints = neg = uns = flt = boo = obj = False
+    for v in values:
+        if v is None:
+            null = True
+        elif isinstance(v, bool) or (np is not None and isinstance(v, np.bool_)):
+            boo = True
+        elif _is_int(v):
+            ints = True
+            if not null:
+                if v < -(2**63) or v > 2**64 - 1:
+                    obj = True
+                elif v < 0:
+                    neg = True
+                elif v >= 2**63:
+                    uns = True
+                obj = obj or (neg and uns)
+        elif isinstance(v, float):
+            flt = True
+        else:
+            obj = True
+    if obj:
+        return "object"
+    if boo:
+        return "object" if (null or ints or flt) else "bool"
+    if flt or (null and ints):
+        return "float64"
+    if null or not ints:
+        return "object"
+    return "uint64" if uns else "int64"
+
+
 def _spell_list(values):
-    """astype(str) of the column pandas builds from these Python values: a
-    column of numbers with a float or a null is float64, so its integers are
-    spelled as floats ("1.0")."""
-    numeric = all(v is None or _is_int(v) or isinstance(v, float) for v in values)
-    if numeric and any(v is None or isinstance(v, float) for v in values) and any(v is not None for v in values):
+    """astype(str) of the column pandas builds from these Python values: in
+    a float64 column (numbers with a float or a None) integers are spelled
+    as floats ("1.0"); in any other column as integers ("1")."""
+    if _dtype_of(values) == "float64":
         return ["nan" if v is None else repr(float(v)) for v in values]
     return [_spell_cell(v) for v in values]
 
@@ -332,9 +352,9 @@ def _records_to_columns(records):
             raise InputError("invalid request: record %d is a %s, not a dict" % (i, type(r).__name__))
         for k in r:
             if k not in cols:
-                cols[k] = [None] * i
+                cols[k] = [math.nan] * i
         for k, col in cols.items():
-            col.append(r.get(k))
+            col.append(r.get(k, math.nan))  # pandas puts NaN where a record lacks a key
     return cols
 
 

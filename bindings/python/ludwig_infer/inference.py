@@ -285,6 +285,31 @@ class InferenceModule:
         keys = self._key_rank.get(feature, {})
         return (f, keys.get(key, len(keys) + index))
 
+    def _full_order(self, feature, key, index):
+        """Sort key of the full form: LudwigModel.predict's column order, as the
+        library writes it (core/response's ludwigOrder): every output's own
+        columns (a binary's probabilities before its predictions), then every
+        output's added ones (binary: probabilities_<label>..., probability;
+        category: probability, probabilities_<label>...; sequence: probability;
+        text: response, probability)."""
+        f = self._output_rank.get(feature, len(self._output_rank) + index)
+        out = self._outputs[f] if f < len(self._outputs) else {}
+        typ, labels = out.get("type"), out.get("labels") or []
+        last = 1 << 30
+        if typ in ("binary", "category") and key.startswith("probabilities_"):
+            label = key[len("probabilities_") :]
+            rank = labels.index(label) if label in labels else len(labels) + index
+            return (1, f, rank + (1 if typ == "category" else 0))
+        if key == "probability" and typ in ("binary", "category", "sequence", "text"):
+            return (1, f, last if typ in ("binary", "text") else 0)
+        if key == "response" and typ == "text":
+            return (1, f, 0)
+        lead = ("probabilities", "predictions") if typ == "binary" else ("predictions", "probabilities")
+        if key in lead:
+            return (0, f, lead.index(key))
+        keys = self._key_rank.get(feature, {})
+        return (0, f, 2 + keys.get(key, len(keys) + index))
+
     def _feature_of(self, column):
         best = None
         for name in self._output_rank:
@@ -292,18 +317,19 @@ class InferenceModule:
                 best = name
         return best
 
-    def _columns(self, js, tensors):
-        """The columns form from the JSON and the tensors returned beside it."""
+    def _columns(self, js, tensors, full=False):
+        """The columns (or full) form from the JSON and the tensors returned beside it."""
         if not tensors:
             return js
+        order = self._full_order if full else self._order
         entries = []
         for col, v in js.items():
             f = self._feature_of(col)
             key = col[len(f) + 1 :] if f is not None else col
-            entries.append((self._order(f if f is not None else col, key, len(entries)), col, v))
+            entries.append((order(f if f is not None else col, key, len(entries)), col, v))
         for name, v in tensors:
             f, key = _split(name)
-            entries.append((self._order(f, key, len(entries)), _column(f, key), v))
+            entries.append((order(f, key, len(entries)), _column(f, key), v))
         entries.sort(key=lambda e: e[0])
         return {col: v for _, col, v in entries}
 
@@ -349,7 +375,7 @@ class InferenceModule:
             dataset = module_inputs(dataset, specs, parse_dates=False)
         request, batch = encode_table(dataset, self._inputs)
         js, tensors = self._infer(request, batch, _STAGE_ALL, code, timeout, np is not None)
-        preds = self._features(js, tensors) if code == 0 else self._columns(js, tensors)
+        preds = self._features(js, tensors) if code == 0 else self._columns(js, tensors, full=code == 2)
         if want_frame:
             if code == 0:
                 preds = {_column(f, k): v for f, keys in preds.items() for k, v in keys.items()}

@@ -9,14 +9,15 @@ import ludwig_infer
 from ludwig_infer._compat import pd
 from conftest import diff, load_golden, model_dir, want_columns
 
+# LudwigModel.predict's column order (a category: probability before the per-label columns).
 TABULAR_FULL = [
     "plan_predictions",
     "plan_probabilities",
+    "plan_probability",
     "plan_probabilities_<UNK>",
     "plan_probabilities_premium",
     "plan_probabilities_plus",
     "plan_probabilities_basic",
-    "plan_probability",
 ]
 
 

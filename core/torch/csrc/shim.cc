@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -50,10 +51,73 @@ char *fail(const std::string &msg) {
   return p != nullptr ? p : dup_str("out of memory");
 }
 
+// Warnings libtorch issues (TORCH_WARN in its kernels, aten::warn in
+// TorchScript code) are queued here instead of going to libtorch's default
+// handler, which prints them to stderr (through glog in builds that use it);
+// Go drains the queue with lt_take_warnings and logs them through the
+// library's log callback. c10's handler is per thread: route_warnings sets
+// it on each thread that enters the shim.
+// Heap objects never freed, so that a thread still warning while the host
+// exits never meets a destroyed queue or handler.
+struct WarningQueue {
+  std::mutex mu;
+  std::vector<std::string> items;
+  size_t dropped = 0;
+};
+WarningQueue &warning_queue() {
+  static auto *q = new WarningQueue();
+  return *q;
+}
+constexpr size_t kMaxWarnings = 256;
+
+void queue_warning(const c10::SourceLocation &loc, const std::string &msg) {
+  std::ostringstream os;
+  os << msg;
+  if (loc.file != nullptr && loc.file[0] != '\0') {
+    const char *base = std::strrchr(loc.file, '/');
+    os << " (" << (base != nullptr ? base + 1 : loc.file) << ":" << loc.line << ")";
+  }
+  WarningQueue &q = warning_queue();
+  std::lock_guard<std::mutex> lock(q.mu);
+  if (q.items.size() < kMaxWarnings) {
+    q.items.push_back(os.str());
+  } else {
+    q.dropped++;
+  }
+}
+
+class QueueingHandler : public c10::WarningHandler {
+ public:
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning &w) override {
+    queue_warning(w.source_location(), w.msg());
+  }
+#else
+  void process(const c10::SourceLocation &loc, const std::string &msg,
+               const bool /*verbatim*/) override {
+    queue_warning(loc, msg);
+  }
+#endif
+};
+
+thread_local bool t_warnings_routed = false;
+
+void route_warnings() {
+  if (t_warnings_routed) return;
+  static auto *handler = new QueueingHandler();
+#if TORCH_VERSION_MAJOR >= 2
+  c10::WarningUtils::set_warning_handler(handler);
+#else
+  c10::Warning::set_warning_handler(handler);
+#endif
+  t_warnings_routed = true;
+}
+
 std::atomic<int> g_threads{1};
 thread_local int t_threads_applied = 0;
 
 void apply_threads() {
+  route_warnings();
   int want = g_threads.load();
   if (t_threads_applied != want) {
     at::set_num_threads(want);
@@ -195,11 +259,35 @@ char *lt_load_library(const char *path) {
   LT_CATCH
 }
 
+char *lt_take_warnings(char **out) {
+  LT_TRY
+  if (out == nullptr) return fail("NULL argument");
+  std::string joined;
+  {
+    WarningQueue &q = warning_queue();
+    std::lock_guard<std::mutex> lock(q.mu);
+    for (const auto &w : q.items) {
+      if (!joined.empty()) joined += '\n';
+      joined += w;
+    }
+    if (q.dropped > 0) {
+      if (!joined.empty()) joined += '\n';
+      joined += std::to_string(q.dropped) + " more warnings were dropped (more than " +
+                std::to_string(kMaxWarnings) + " between two reads)";
+    }
+    q.items.clear();
+    q.dropped = 0;
+  }
+  *out = joined.empty() ? nullptr : dup_str(joined);
+  LT_CATCH
+}
+
 char *lt_module_load(const char *path, const char *device, lt_module **out) {
   LT_TRY
   if (path == nullptr || out == nullptr) return fail("NULL argument");
   c10::Device dev(device == nullptr ? std::string("cpu") : std::string(device));
   auto m = std::make_unique<lt_module>();
+  route_warnings();
   m->module = torch::jit::load(path, dev);
   m->module.eval();
   auto method = m->module.find_method("forward");
@@ -515,6 +603,7 @@ char *lt_module_load_bytes(const void *data, size_t len, const char *device,
   if ((data == nullptr && len > 0) || out == nullptr) return fail("NULL argument");
   c10::Device dev(device == nullptr ? std::string("cpu") : std::string(device));
   std::istringstream in(std::string(static_cast<const char *>(data), len));
+  route_warnings();
   torch::jit::Module mod = torch::jit::load(in, dev);
   mod.eval();
   *out = new_handle(mod);

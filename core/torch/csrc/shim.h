@@ -63,6 +63,15 @@ int lt_cuda_device_count(void);
  * (and OpenBLAS's, when libtorch uses it). n >= 1. */
 char *lt_set_threads(int n);
 
+/* Takes the warnings libtorch issued since the last call (TORCH_WARN in its
+ * kernels, aten::warn in TorchScript code), which the shim queues instead of
+ * letting libtorch print them to stderr: *out receives them joined by '\n'
+ * (each "message (file:line)"; a last line counts those dropped past 256),
+ * malloc'd, freed by the caller with free(); NULL when there is none.
+ * Thread-safe. Warnings issued on libtorch's own worker threads (intra-op
+ * threads > 1) are not seen. */
+char *lt_take_warnings(char **out);
+
 /* dlopen()s a custom-op library with RTLD_NOW | RTLD_GLOBAL. */
 char *lt_load_library(const char *path);
 

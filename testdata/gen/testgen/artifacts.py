@@ -3,7 +3,7 @@
 - a monolithic scripted InferenceModule (`torch.jit.script(InferenceModule(pre, pred, post, config,
   metadata))`, what `LudwigModel.to_torchscript()` returns), saved as `inference_module.pt`, with or
   without the JSON files beside it;
-- a `.carton` (Ludwig v0.10's `export_carton`): the GeneratedInferenceModule of ludwig/utils/carton_utils.py
+- a `.carton` (Ludwig v0.10's `export_carton`): scripted.stages.GeneratedInferenceModule (a real carton's class)
   (forward(Dict[str, Any]) -> {output feature: predictions}) saved as model/model.pt in a zip with
   carton.toml and MANIFEST, laid out as cartonml's packer (carton/src/format/v1/save.rs) writes it:
   carton.toml and model/model.pt zstd-compressed (zip method 93), MANIFEST stored, MANIFEST lines
@@ -26,8 +26,7 @@ from typing import Any, Dict, List, Tuple
 
 import torch
 
-from ludwig.models.inference import InferenceModule
-from ludwig.utils.carton_utils import generate_carton_torchscript
+from scripted.stages import InferenceModule, carton_module
 
 from testgen.export import CONFIG_FILE, METADATA_FILE, POSTPROCESSOR_FILE, PREPROCESSOR_FILE
 
@@ -231,9 +230,9 @@ def write_carton(models_root: str, golden_root: str, src: str, dst: str) -> str:
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     inference_module, config, metadata = build_inference_module(src_dir)
-    carton_module = generate_carton_torchscript(config, inference_module)
+    scripted_carton = carton_module(config, inference_module)
     model_path = os.path.join(out_dir, "model.pt.tmp")
-    torch.jit.save(carton_module, model_path)
+    torch.jit.save(scripted_carton, model_path)
     with open(model_path, "rb") as f:
         model_bytes = f.read()
     os.remove(model_path)

@@ -7,8 +7,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from ludwig.models.ecd import ECD
-from ludwig.models.inference import _InferencePostprocessor, _InferencePredictor, _InferencePreprocessor
+from scripted.ecd import ECD
+from scripted.stages import _InferencePostprocessor, _InferencePredictor, _InferencePreprocessor
 
 from testgen.encode import json_float, module_input_json, post_json, tensor_json
 from testgen.meta import build_config_and_metadata

@@ -12,152 +12,62 @@ import json
 
 import numpy as np
 
-from ludwig.utils.strings_utils import (
-    PADDING_SYMBOL,
-    UNKNOWN_SYMBOL,
-    create_vocabulary,
-    create_vocabulary_single_token,
-    str2bool,
-)
+from scripted.common import PAD as PADDING_SYMBOL
+from scripted.common import UNK as UNKNOWN_SYMBOL
+from scripted.tokenizers import make_tokenizer
+from scripted.vocab import label_vocabulary, read_bool, token_vocabulary
 
 LUDWIG_VERSION = "0.8.6"
 HIDDEN = 8
 
-# Type defaults of Ludwig v0.8.6's preprocessing schemas (input features; outputs override a few).
+
+def _fill(value, strategy="fill_with_const"):
+    """A type's missing-value defaults: the strategy, and the fill value before and after training."""
+    return {"missing_value_strategy": strategy, "fill_value": value, "computed_fill_value": value}
+
+
+def _vocab(most_common, lowercase):
+    return {"most_common": most_common, "lowercase": lowercase}
+
+
+def _sequence_like(tokenizer, lowercase):
+    """What text and sequence share (text adds a few keys)."""
+    return {
+        **_fill(UNKNOWN_SYMBOL), **_vocab(20000, lowercase), "tokenizer": tokenizer, "padding": "right",
+        "max_sequence_length": 256, "sequence_length": None, "vocab_file": None, "ngram_size": 2,
+        "padding_symbol": PADDING_SYMBOL, "unknown_symbol": UNKNOWN_SYMBOL, "cache_encoder_embeddings": False,
+    }
+
+
+# Type defaults of Ludwig v0.8.6's preprocessing schemas (input features; outputs override a few). Key
+# order is free: every file that holds them is written with sorted keys.
 DEFAULT_PREPROCESSING = {
-    "number": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": 0.0,
-        "computed_fill_value": 0.0,
-        "normalization": "zscore",
-        "outlier_strategy": None,
-        "outlier_threshold": 3.0,
-        "computed_outlier_fill_value": None,
-    },
-    "category": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-        "cache_encoder_embeddings": False,
-    },
-    "binary": {
-        "missing_value_strategy": "fill_with_false",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "fallback_true_label": None,
-    },
-    "set": {
-        "tokenizer": "space",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-    },
-    "bag": {
-        "tokenizer": "space",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "lowercase": False,
-        "most_common": 10000,
-    },
-    "text": {
-        "pretrained_model_name_or_path": None,
-        "tokenizer": "space_punct",
-        "vocab_file": None,
-        "sequence_length": None,
-        "max_sequence_length": 256,
-        "most_common": 20000,
-        "padding_symbol": PADDING_SYMBOL,
-        "unknown_symbol": UNKNOWN_SYMBOL,
-        "padding": "right",
-        "lowercase": True,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "ngram_size": 2,
-        "cache_encoder_embeddings": False,
-        "compute_idf": False,
-    },
-    "sequence": {
-        "tokenizer": "space",
-        "vocab_file": None,
-        "sequence_length": None,
-        "max_sequence_length": 256,
-        "most_common": 20000,
-        "padding_symbol": PADDING_SYMBOL,
-        "unknown_symbol": UNKNOWN_SYMBOL,
-        "padding": "right",
-        "lowercase": False,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": UNKNOWN_SYMBOL,
-        "computed_fill_value": UNKNOWN_SYMBOL,
-        "ngram_size": 2,
-        "cache_encoder_embeddings": False,
-    },
-    "vector": {
-        "vector_size": None,
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-    },
-    "timeseries": {
-        "tokenizer": "space",
-        "timeseries_length_limit": 256,
-        "padding_value": 0.0,
-        "padding": "right",
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-    },
-    "date": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": "",
-        "computed_fill_value": "",
-        "datetime_format": None,
-    },
-    "h3": {
-        "missing_value_strategy": "fill_with_const",
-        "fill_value": 576495936675512319,
-        "computed_fill_value": 576495936675512319,
-    },
+    "number": {**_fill(0.0), "normalization": "zscore", "outlier_strategy": None, "outlier_threshold": 3.0,
+               "computed_outlier_fill_value": None},
+    "category": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "cache_encoder_embeddings": False},
+    "binary": {**_fill(None, "fill_with_false"), "fallback_true_label": None},
+    "set": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "tokenizer": "space"},
+    "bag": {**_fill(UNKNOWN_SYMBOL), **_vocab(10000, False), "tokenizer": "space"},
+    "text": {**_sequence_like("space_punct", True), "pretrained_model_name_or_path": None, "compute_idf": False},
+    "sequence": _sequence_like("space", False),
+    "vector": {**_fill(""), "vector_size": None},
+    "timeseries": {**_fill(""), "tokenizer": "space", "padding": "right", "padding_value": 0.0,
+                   "timeseries_length_limit": 256},
+    "date": {**_fill(""), "datetime_format": None},
+    "h3": _fill(576495936675512319),
     "image": {
-        "missing_value_strategy": "bfill",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "height": None,
-        "width": None,
-        "num_channels": None,
-        "resize_method": "interpolate",
-        "infer_image_num_channels": True,
-        "infer_image_dimensions": True,
-        "infer_image_max_height": 256,
-        "infer_image_max_width": 256,
-        "infer_image_sample_size": 100,
-        "standardize_image": None,
-        "in_memory": True,
-        "num_processes": 1,
-        "requires_equal_dimensions": False,
+        **_fill(None, "bfill"), "height": None, "width": None, "num_channels": None, "resize_method": "interpolate",
+        "standardize_image": None, "requires_equal_dimensions": False, "in_memory": True, "num_processes": 1,
+        "infer_image_num_channels": True, "infer_image_dimensions": True, "infer_image_max_height": 256,
+        "infer_image_max_width": 256, "infer_image_sample_size": 100,
     },
     "audio": {
-        "audio_file_length_limit_in_s": 7.5,
-        "missing_value_strategy": "bfill",
-        "fill_value": None,
-        "computed_fill_value": None,
-        "in_memory": True,
-        "padding_value": 0.0,
-        "norm": None,
-        "type": "fbank",
-        "window_length_in_s": 0.04,
-        "window_shift_in_s": 0.02,
-        "num_fft_points": None,
-        "window_type": "hamming",
-        "num_filter_bands": 80,
+        **_fill(None, "bfill"), "type": "fbank", "norm": None, "in_memory": True, "padding_value": 0.0,
+        "audio_file_length_limit_in_s": 7.5, "window_type": "hamming", "window_length_in_s": 0.04,
+        "window_shift_in_s": 0.02, "num_fft_points": None, "num_filter_bands": 80,
     },
 }
+
 
 OUTPUT_PREPROCESSING_OVERRIDES = {
     "number": {"missing_value_strategy": "drop_row", "normalization": None},
@@ -215,9 +125,7 @@ def _f32(x) -> float:
 
 
 def _tokenizer(name):
-    from ludwig.utils.tokenizers import get_tokenizer_from_registry
-
-    tok = get_tokenizer_from_registry(name)()
+    tok = make_tokenizer(name)
     return lambda s: tok(s)
 
 
@@ -261,9 +169,7 @@ def feature_metadata(spec, column, is_output):
         elif outlier == "fill_with_const":
             prep["computed_outlier_fill_value"] = float(prep["fill_value"])
     elif t == "category":
-        idx2str, str2idx, str2freq = create_vocabulary_single_token(
-            [str(v) for v in present], num_most_frequent=prep["most_common"]
-        )
+        idx2str, str2idx, str2freq = label_vocabulary([str(v) for v in present], prep["most_common"])
         meta.update({"idx2str": idx2str, "str2idx": str2idx, "str2freq": str2freq, "vocab_size": len(str2idx)})
     elif t == "binary":
         if any(isinstance(v, str) for v in present):
@@ -271,24 +177,22 @@ def feature_metadata(spec, column, is_output):
             fallback_true_label = prep["fallback_true_label"] or distinct[0]
             prep["fallback_true_label"] = fallback_true_label
             try:
-                s2b = {v: str2bool(v) for v in distinct}
-            except Exception:
-                s2b = {v: str2bool(v, fallback_true_label) for v in distinct}
+                s2b = {v: read_bool(v) for v in distinct}
+            except ValueError:
+                s2b = {v: read_bool(v, fallback_true_label) for v in distinct}
             bool2str = [k for k, v in sorted(s2b.items(), key=lambda item: item[1])]
             meta.update({"str2bool": s2b, "bool2str": bool2str, "fallback_true_label": fallback_true_label})
         prep["computed_fill_value"] = False
     elif t in ("set", "bag"):
-        vocab, str2idx, str2freq, line_length_max, _ = create_vocabulary(
-            [str(v) for v in present], _tokenizer(prep["tokenizer"]), lowercase=prep["lowercase"],
-            num_most_frequent=prep["most_common"], add_special_symbols=False,
-        )
+        vocab, str2idx, str2freq, line_length_max, _ = token_vocabulary(
+            [str(v) for v in present], _tokenizer(prep["tokenizer"]), prep["lowercase"], prep["most_common"],
+            symbols=False)
         meta.update({"idx2str": vocab, "str2idx": str2idx, "str2freq": str2freq, "vocab_size": len(str2idx),
                      "max_set_size": line_length_max})
     elif t in ("text", "sequence"):
-        vocab, str2idx, str2freq, line_length_max, pad_idx = create_vocabulary(
-            [str(v) for v in present], _tokenizer(prep["tokenizer"]), lowercase=prep["lowercase"],
-            num_most_frequent=prep["most_common"],
-        )
+        vocab, str2idx, str2freq, line_length_max, pad_idx = token_vocabulary(
+            [str(v) for v in present], _tokenizer(prep["tokenizer"]), prep["lowercase"], prep["most_common"],
+            symbols=True)
         if prep["sequence_length"] is not None:
             max_sequence_length = prep["sequence_length"]
         else:
@@ -311,7 +215,7 @@ def feature_metadata(spec, column, is_output):
     elif t == "audio":
         # AudioFeatureMixin.get_feature_meta: the sample rate of the first file.
         from testgen.media import read_audio
-        from ludwig.utils.audio_utils import get_length_in_samp, get_max_length_stft_based
+        from scripted.media import get_length_in_samp, get_max_length_stft_based
 
         _, sampling_rate_in_hz = read_audio(present[0])
         if prep["type"] == "fbank":

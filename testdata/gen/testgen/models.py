@@ -10,7 +10,7 @@ from testgen.export import ModelSpec
 
 
 def make_h3(resolution: int, base_cell: int, cells, mode: int = 1, edge: int = 0) -> int:
-    """An H3 index (bit layout as ludwig/utils/h3_util.components_to_h3), high bit 0."""
+    """An H3 index (H3's bit layout: scripted.structured.h3_fields reads it back), high bit 0."""
     h = 0
     h |= mode << 59
     h |= edge << 56
@@ -26,7 +26,7 @@ H3_PARIS = make_h3(9, 20, [1, 4, 0, 3, 6, 2, 5, 1, 0])
 H3_LONDON = make_h3(7, 21, [2, 2, 6, 1, 0, 3, 4])
 H3_BERLIN = make_h3(5, 13, [0, 5, 3, 2, 1])
 H3_TOKYO = make_h3(10, 71, [3, 1, 4, 1, 5, 2, 6, 5, 3, 5])
-H3_SF = 622236723497533439  # the value in Ludwig's h3_util __main__
+H3_SF = 622236723497533439  # a real resolution-10 cell id
 
 
 # ---------------------------------------------------------------------------------------------

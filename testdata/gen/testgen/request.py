@@ -18,7 +18,7 @@ from typing import Any, Dict, List
 
 import torch
 
-from ludwig.utils.date_utils import create_vector_from_datetime_obj
+from scripted.vocab import date_vector
 from testgen.media import read_audio, read_image
 
 STRING_CAST_TYPES = {"binary", "category", "bag", "set", "text", "sequence", "timeseries", "vector"}
@@ -64,7 +64,7 @@ def h3_tensor(values: List[Any]) -> torch.Tensor:
 
 
 def date_tensors(values: List[Any], datetime_format: str) -> List[torch.Tensor]:
-    return [torch.tensor(create_vector_from_datetime_obj(datetime.strptime(v, datetime_format))) for v in values]
+    return [torch.tensor(date_vector(datetime.strptime(v, datetime_format))) for v in values]
 
 
 def to_module_inputs(request: Dict[str, List[Any]], config: Dict[str, Any]) -> Dict[str, Any]:
