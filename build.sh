@@ -4,9 +4,13 @@
 #   ./build.sh            find (or install) libtorch, build build/libludwiginfer.so,
 #                         build/ludwig_infer.h and build/ludwig-infer
 #   ./build.sh test       build, then run every test: Go, C, Python, Rust
+#   ./build.sh --no-libtorch
+#                         build build/nolibtorch/libludwiginfer.so (cgo for the C ABI
+#                         only, the li_notorch tag: every stage in Go) and a static
+#                         build/nolibtorch/ludwig-infer (CGO_ENABLED=0); needs no libtorch
 #   ./build.sh env        print the environment the Go tool needs (eval "$(./build.sh env)")
-#   ./build.sh install [--prefix DIR]
-#                         build, then install lib/libludwiginfer.so.1 (+ symlink), the
+#   ./build.sh install [--prefix DIR] [--no-libtorch]
+#                         build (--no-libtorch: the library without libtorch), then install lib/libludwiginfer.so.1 (+ symlink), the
 #                         header, pkg-config and CMake files and bin/ludwig-infer
 #                         (default prefix /usr/local)
 #
@@ -124,8 +128,26 @@ build_all() {
   fi
 }
 
+# build_nolibtorch builds the library and command without libtorch into
+# build/nolibtorch/ (the full build is untouched).
+build_nolibtorch() {
+  command -v go >/dev/null || die "Go is not installed (https://go.dev/doc/install)"
+  local out="$BUILD/nolibtorch"
+  mkdir -p "$out"
+  log "building build/nolibtorch/libludwiginfer.so (no libtorch)"
+  CGO_ENABLED=1 CGO_LDFLAGS= CGO_CFLAGS="-O2 -g -DLI_NOTORCH" go build -tags li_notorch -buildmode=c-shared \
+    -ldflags "-extldflags '-Wl,-soname,libludwiginfer.so.$ABI -Wl,--version-script=$ROOT/capi/exports.map'" \
+    -o "$out/libludwiginfer.so.$ABI" ./capi
+  ln -sf "libludwiginfer.so.$ABI" "$out/libludwiginfer.so"
+  rm -f "$out/libludwiginfer.h" "$out/libludwiginfer.so.h"
+  cp include/ludwig_infer.h "$out/ludwig_infer.h"
+  log "building build/nolibtorch/ludwig-infer (static, CGO_ENABLED=0)"
+  CGO_ENABLED=0 go build -o "$out/ludwig-infer" ./cmd/ludwig-infer
+}
+
 run_tests() {
   build_all
+  build_nolibtorch
   # The audio test export needs torchaudio's custom ops (libtorchaudio.so):
   # Debian ships them for its libtorch in python3-torchaudio.
   if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/lib/python3/dist-packages/torchaudio/lib/libtorchaudio.so ]; then
@@ -135,8 +157,10 @@ run_tests() {
   log "go vet + go test (with the race detector)"
   go vet ./... || failed+=("go vet")
   go test -race -count=1 ./... || failed+=("go test")
-  log "pure-Go build of core/ without libtorch (CGO_ENABLED=0)"
-  (CGO_ENABLED=0 go vet ./core/... && CGO_ENABLED=0 go test -count=1 -run TestNoTorch ./core) || failed+=("no-cgo build")
+  log "pure-Go build without libtorch (CGO_ENABLED=0): the Go engine on the goldens, the command builds"
+  (CGO_ENABLED=0 go vet ./core/... && CGO_ENABLED=0 go test -count=1 -run 'TestNoTorch|TestGoEngine|TestEngineOption|TestUnsupportedOperator' ./core &&
+    CGO_ENABLED=0 go test -count=1 ./core/ptfile ./core/script ./core/kernels ./core/engine &&
+    CGO_ENABLED=0 go build -o /dev/null ./cmd/ludwig-infer) || failed+=("no-cgo build")
   log "C tests"
   bash tests/c/run.sh || failed+=("C tests")
   log "reliability, fast part (hostile inputs, 16-thread stress, load/close cycles with RSS and C-heap checks)"
@@ -146,10 +170,16 @@ run_tests() {
   if [ -d bindings/python/tests ]; then
     log "Python tests"
     python3 -m pytest -q bindings/python/tests || failed+=("Python tests")
+    log "Python goldens with the library without libtorch (build/nolibtorch)"
+    LI_NOLIBTORCH=1 LUDWIG_INFER_LIB="$BUILD/nolibtorch/libludwiginfer.so" python3 -m pytest -q bindings/python/tests/test_goldens.py ||
+      failed+=("Python goldens without libtorch")
   fi
   if [ -f bindings/rust/Cargo.toml ]; then
     log "Rust tests"
     (cd bindings/rust && cargo test --offline -q 2>/dev/null || cargo test -q) || failed+=("Rust tests")
+    log "Rust goldens with the library without libtorch (build/nolibtorch)"
+    (cd bindings/rust && LI_NOLIBTORCH=1 LUDWIG_INFER_LIB_DIR="$BUILD/nolibtorch" cargo test --offline -q --test goldens) ||
+      failed+=("Rust goldens without libtorch")
     log "Rust docs (cargo doc, warnings are errors)"
     (cd bindings/rust && RUSTDOCFLAGS="-D warnings" cargo doc --offline --no-deps -q) || failed+=("Rust docs")
   fi
@@ -160,24 +190,36 @@ run_tests() {
 }
 
 install_all() {
-  local prefix=/usr/local
+  local prefix=/usr/local notorch=
   while [ $# -gt 0 ]; do
     case "$1" in
       --prefix) prefix="$2"; shift 2 ;;
       --prefix=*) prefix="${1#--prefix=}"; shift ;;
-      *) die "install: unknown option $1 (usage: ./build.sh install [--prefix DIR])" ;;
+      --no-libtorch) notorch=1; shift ;;
+      *) die "install: unknown option $1 (usage: ./build.sh install [--prefix DIR] [--no-libtorch])" ;;
     esac
   done
-  build_all
+  local from="$BUILD" torch_libdir torch_libs
+  if [ -n "$notorch" ]; then
+    build_nolibtorch
+    from="$BUILD/nolibtorch" torch_libdir= torch_libs=
+  else
+    build_all
+    torch_libdir="$TORCH_LIBDIR" torch_libs="$TORCH_LIBS"
+  fi
   prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd)
   log "installing into $prefix"
   install -d "$prefix/lib/pkgconfig" "$prefix/lib/cmake/LudwigInfer" "$prefix/include" "$prefix/bin"
-  install -m 0755 "$BUILD/libludwiginfer.so.$ABI" "$prefix/lib/"
+  install -m 0755 "$from/libludwiginfer.so.$ABI" "$prefix/lib/"
   ln -sf "libludwiginfer.so.$ABI" "$prefix/lib/libludwiginfer.so"
   install -m 0644 include/ludwig_infer.h "$prefix/include/"
-  install -m 0755 "$BUILD/ludwig-infer" "$prefix/bin/"
-  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$VERSION|g" -e "s|@TORCH_LIBDIR@|$TORCH_LIBDIR|g" \
-    -e "s|@TORCH_LIBS@|$TORCH_LIBS|g" packaging/ludwiginfer.pc.in > "$prefix/lib/pkgconfig/ludwiginfer.pc"
+  install -m 0755 "$from/ludwig-infer" "$prefix/bin/"
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$VERSION|g" -e "s|@TORCH_LIBDIR@|$torch_libdir|g" \
+    -e "s|@TORCH_LIBS@|$torch_libs|g" packaging/ludwiginfer.pc.in > "$prefix/lib/pkgconfig/ludwiginfer.pc"
+  if [ -n "$notorch" ]; then
+    # No libtorch to link privately against.
+    sed -i -e '/^Libs.private:/d' -e 's/^torch_libdir=$/torch_libdir=none (built without libtorch)/' "$prefix/lib/pkgconfig/ludwiginfer.pc"
+  fi
   sed -e "s|@VERSION@|$VERSION|g" -e "s|@ABI@|$ABI|g" packaging/LudwigInferConfig.cmake.in \
     > "$prefix/lib/cmake/LudwigInfer/LudwigInferConfig.cmake"
   sed -e "s|@VERSION@|$VERSION|g" packaging/LudwigInferConfigVersion.cmake.in \
@@ -187,11 +229,12 @@ install_all() {
 
 case "${1:-build}" in
   build) build_all ;;
+  --no-libtorch|nolibtorch) build_nolibtorch ;;
   test) run_tests ;;
   env)
     LI_QUIET=1 setup_env
     echo "export CGO_ENABLED=1 CGO_LDFLAGS='$CGO_LDFLAGS' OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS LI_TORCH_LIBDIR='$LI_TORCH_LIBDIR'"
     ;;
   install) shift; install_all "$@" ;;
-  *) die "usage: ./build.sh [build|test|env|install [--prefix DIR]]" ;;
+  *) die "usage: ./build.sh [build|--no-libtorch|test|env|install [--prefix DIR] [--no-libtorch]]" ;;
 esac

@@ -165,6 +165,21 @@ def main():
         contenders.append(Contender("b-tensor", "(b) li_infer C, tensor buffer", p, "tensor"))
         contenders.append(Contender("b-ts", "(b) li_infer C, JSON, TorchScript stages", p, "json-ts"))
         contenders.append(Contender("b-tensor-ts", "(b) li_infer C, tensor buffer, TorchScript stages", p, "tensor-ts"))
+    # The Go engine: the same program on models loaded with {"engine": "go"}
+    # (libtorch still runs nothing else: the stages are native), and the
+    # library built without libtorch (bench_c_nolibtorch).
+    p = start("c-go", [os.path.join(bench, "bench_c"), model, data, num],
+              {"BENCH_LOAD_OPTIONS": '{"engine": "go"}', "BENCH_TWO_CASES": "1"})
+    if p:
+        contenders.append(Contender("b-go", "(b) li_infer C, JSON, engine=go", p, "json"))
+        contenders.append(Contender("b-go-tensor", "(b) li_infer C, tensor buffer, engine=go", p, "tensor"))
+    nl = os.path.join(bench, "bench_c_nolibtorch")
+    if os.path.exists(nl):
+        p = start("c-nolibtorch", [nl, model, data, num], {"BENCH_TWO_CASES": "1"})
+        if p:
+            contenders.append(Contender("b-nolibtorch", "(b) li_infer C, JSON, library without libtorch", p, "json"))
+    else:
+        hooks.append("no-libtorch library: build/bench/bench_c_nolibtorch was not built")
     p = start("go", [os.path.join(bench, "gobench"), model, data, num])
     if p:
         contenders.append(Contender("c", "(c) Go core.Model.Infer, JSON", p, "json"))
@@ -316,6 +331,9 @@ def main():
         "b-tensor": "`li_infer` with the number column as a float64 `li_tensor` + the other columns as JSON, `tensor_outputs=1`; read the tensors and JSON, free",
         "b-ts": "(b) on a model loaded with `{\"stages\": \"torchscript\"}`: the exported TorchScript pre- and postprocessor run, the same three modules as (a)",
         "b-tensor-ts": "(b) tensor buffer on the `torchscript`-stages model",
+        "b-go": "(b) on a model loaded with `{\"engine\": \"go\"}`: the predictor runs in Go (core/engine), the stages natively",
+        "b-go-tensor": "(b) tensor buffer on the `engine=go` model",
+        "b-nolibtorch": "(b) JSON against `build/nolibtorch/libludwiginfer.so` (`./build.sh --no-libtorch`): no libtorch in the process",
         "c": "`core.Model.Infer(Request{JSON})`, read `Result.JSON`",
         "c-ts": "(c) on the `torchscript`-stages model",
         "d-py": "`InferenceModule.predict(dict of lists, return_type=dict)` of `bindings/python`",
@@ -358,7 +376,9 @@ def main():
         for c in contenders:
             tp = res["contenders"][c.key]["throughput"]
             vals = [tp.get("%d/%d" % (b, t), float("nan")) for t in threads]
-            L.append("| %s | %s | %.2f |" % (c.label, " | ".join(fmt_rate(v) for v in vals), vals[1] / vals[0]))
+            # A slot too short for one call (the smoke run on a busy machine) has rate 0.
+            ratio = vals[1] / vals[0] if vals[0] else float("nan")
+            L.append("| %s | %s | %.2f |" % (c.label, " | ".join(fmt_rate(v) for v in vals), ratio))
         L.append("")
 
     L.append("## Load time and memory\n")

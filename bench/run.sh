@@ -13,7 +13,8 @@
 #
 # Contenders (see bench/RESULTS.md): (a) bench/floor/floor.cc, C++ on libtorch
 # directly; (b) bench/c/bench_c.c, li_infer from C (JSON; tensor buffer);
-# (c) bench/gobench, core.Model.Infer; (d) bench/py/bench_binding.py (the
+# (c) bench/gobench, core.Model.Infer; (b) also with {"engine": "go"} and
+# against build/nolibtorch's library (the Go engine, no libtorch); (d) bench/py/bench_binding.py (the
 # ctypes binding) and bench/rust (the crate), run when they build; (e)
 # bench/py/bench_torch.py, Python torch (/usr/bin/python3) on the modules.
 set -euo pipefail
@@ -53,6 +54,10 @@ g++ -std=c++17 -O2 "${TORCH_INC[@]}" bench/floor/floor.cc -o "$B/floor" \
 cc -std=c11 -O2 -Wall -Wextra -I build -I bench/c bench/c/bench_c.c -L build -lludwiginfer \
   -Wl,-rpath,"$ROOT/build" -lpthread -o "$B/bench_c"
 go build -o "$B/gobench" ./bench/gobench
+# The library without libtorch (the Go engine's contender b-nolibtorch).
+./build.sh --no-libtorch
+cc -std=c11 -O2 -Wall -Wextra -I build/nolibtorch -I bench/c bench/c/bench_c.c -L build/nolibtorch -lludwiginfer \
+  -Wl,-rpath,"$ROOT/build/nolibtorch" -lpthread -o "$B/bench_c_nolibtorch"
 # (d) Rust: built when the crate is there (the hook: without it the driver
 # lists the contender as not run).
 rm -f "$B/rust_bench"

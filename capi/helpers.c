@@ -10,7 +10,12 @@ int li_abi_version(void) { return LI_ABI_VERSION; }
 
 const char *li_version(void) { return LI_VERSION; }
 
+#ifdef LI_NOTORCH
+/* ./build.sh --no-libtorch: no libtorch linked, so no version. */
+const char *li_torch_version(void) { return ""; }
+#else
 const char *li_torch_version(void) { return lt_torch_version(); }
+#endif
 
 void li_free(void *ptr) { free(ptr); }
 

@@ -29,6 +29,8 @@ type Info struct {
 	// Artifact says what the model path held and what that implies (see
 	// ArtifactInfo in artifacts.go).
 	Artifact ArtifactInfo `json:"artifact"`
+	// Engine says what runs the predictor (goengine.go).
+	Engine EngineInfo `json:"engine"`
 }
 
 // InputInfo describes an input feature and the values it accepts.
@@ -108,6 +110,7 @@ func (m *Model) buildInfo(warnings []string) Info {
 		Warnings: warnings,
 		// setupStages (stages.go) replaces this for an export directory.
 		Stages: noStages(StagesTorchScript),
+		Engine: m.engineInfo(),
 	}
 	if info.Warnings == nil {
 		info.Warnings = []string{}

@@ -4,8 +4,10 @@
 // binding (features, columns, full). The C ABI (capi/) is a thin layer over
 // this package.
 //
-// Loading a model executes code stored in its .pt files: load only models
-// you trust.
+// Loading a model with libtorch executes code stored in its .pt files: load
+// only models you trust. The Go engine ("engine": "go", and builds without
+// libtorch) runs only the TorchScript subset it implements, with no file,
+// network or process access and bounded steps and memory (goengine.go).
 package core
 
 import (
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ludwig-infer/ludwig-infer/core/artifact"
+	"github.com/ludwig-infer/ludwig-infer/core/engine"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
@@ -53,6 +56,12 @@ func SetThreads(n int) error {
 	if loaded {
 		return status.Errorf(status.InvalidArgument, "the thread count must be set before the first model is loaded")
 	}
+	if !torch.Available {
+		// The Go engine runs each call on the caller's thread: there is no
+		// pool to size (README, "Engines").
+		threadsSet = true
+		return nil
+	}
 	if err := torch.SetThreads(n); err != nil {
 		return status.Errorf(status.Runtime, "setting threads: %v", err)
 	}
@@ -63,7 +72,7 @@ func SetThreads(n int) error {
 func firstLoad() error {
 	threadsMu.Lock()
 	defer threadsMu.Unlock()
-	if !threadsSet {
+	if !threadsSet && torch.Available {
 		if err := torch.SetThreads(1); err != nil {
 			return status.Errorf(status.Model, "%v", err)
 		}
@@ -101,16 +110,22 @@ type Model struct {
 	post    *torch.Module // nil in a --model_only export
 	encoder response.Encoder
 	info    Info
-	art     *artifactState // an InferenceModule or a Carton (artifacts.go); nil for an export directory
-	native  *nativeStages  // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
+	art     *artifactState    // an InferenceModule or a Carton (artifacts.go); nil for an export directory
+	native  *nativeStages     // features preprocessed/postprocessed in Go (stages.go); nil: all TorchScript
+	engine  string            // what runs the predictor: engineGo or engine.Libtorch (goengine.go)
+	goPred  *engine.Predictor // the Go engine's predictor; nil when libtorch runs it
 
 	warnings torchWarnings // libtorch warnings logged (log.go)
 }
 
 // Load opens the export in dir.
 func Load(dir string, opts LoadOptions) (*Model, error) {
+	eng, err := resolveEngine(opts.Engine)
+	if err != nil {
+		return nil, err
+	}
 	if !torch.Available {
-		return nil, status.Errorf(status.Model, "%v", torch.ErrNoTorch)
+		return loadWithoutTorch(dir, opts)
 	}
 	if opts.Device == "" {
 		opts.Device = "cpu"
@@ -124,6 +139,9 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	if a, err := artifact.Detect(dir); err != nil {
 		return nil, err
 	} else if a.Kind != artifact.Stages {
+		if eng == engineGo {
+			return nil, status.Errorf(status.InvalidArgument, "engine \"go\" runs export directories only; %s holds a %s: load it with engine \"libtorch\" or \"auto\"", dir, a.Kind)
+		}
 		return loadArtifact(a, opts)
 	}
 	files, err := export.Find(dir, opts.Device)
@@ -134,18 +152,10 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 		return nil, err
 	}
 	loadAutoExtensions(files, opts.Extensions)
-	m := &Model{files: files, device: opts.Device}
-	var warnings []string
-	m.schema, err = export.ReadSchema(files)
+	m := &Model{files: files, device: opts.Device, engine: eng}
+	warnings, err := m.readSchema()
 	if err != nil {
-		if status.CodeOf(err) != status.NotFound {
-			return nil, err
-		}
-		warnings = append(warnings, err.Error()+": table requests and the full form need it")
-		m.schema = nil
-	}
-	if m.schema != nil {
-		m.encoder.Outputs = m.schema.Outputs
+		return nil, err
 	}
 	ok := false
 	defer func() {
@@ -158,7 +168,11 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 			return nil, err
 		}
 	}
-	if m.pred, err = loadModule(files.Predictor, opts.Device); err != nil {
+	if eng == engineGo {
+		if m.goPred, err = loadGoPredictor(files.Predictor, opts.Device); err != nil {
+			return nil, err
+		}
+	} else if m.pred, err = loadModule(files.Predictor, opts.Device); err != nil {
 		return nil, err
 	}
 	if files.Postprocessor != "" {
@@ -177,6 +191,25 @@ func Load(dir string, opts LoadOptions) (*Model, error) {
 	ok = true
 	logf(LogInfo, "loaded %s (predictor %s on %s)", dir, files.Predictor, opts.Device)
 	return m, nil
+}
+
+// readSchema reads the export's config into m.schema; a missing config is
+// a warning (returned), not an error.
+func (m *Model) readSchema() ([]string, error) {
+	var warnings []string
+	schema, err := export.ReadSchema(m.files)
+	if err != nil {
+		if status.CodeOf(err) != status.NotFound {
+			return nil, err
+		}
+		warnings = append(warnings, err.Error()+": table requests and the full form need it")
+		schema = nil
+	}
+	m.schema = schema
+	if schema != nil {
+		m.encoder.Outputs = schema.Outputs
+	}
+	return warnings, nil
 }
 
 var deviceRE = regexp.MustCompile(`^(cpu|cuda|cuda:[0-9]+|mps)$`)
@@ -313,6 +346,9 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 		if res, handled, err := m.inferArtifact(ctx, req, opts); handled {
 			return res, err
 		}
+	}
+	if m.goPred != nil {
+		return m.inferGo(ctx, req, opts) // goengine.go
 	}
 	switch opts.Stage {
 	case StageAll, StagePreprocess:
@@ -491,14 +527,34 @@ func tensorResult(v *torch.Value, tensorOutputs bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
-	b := []byte{'{'}
-	first := true
+	names, ts, err := dictTensors(d, "stage")
+	if err != nil {
+		return nil, err
+	}
+	return namedResult(names, ts, tensorOutputs), nil
+}
+
+// dictTensors returns a stage output dict's tensors.
+func dictTensors(d *torch.Dict, stage string) ([]string, []tensor.Tensor, error) {
+	ts := make([]tensor.Tensor, len(d.Keys))
 	for i, k := range d.Keys {
 		t, ok := d.Values[i].(tensor.Tensor)
 		if !ok {
-			return nil, status.Errorf(status.Model, "stage output %q is %T, expected a tensor", k, d.Values[i])
+			return nil, nil, status.Errorf(status.Model, "%s output %q is %T, expected a tensor", stage, k, d.Values[i])
 		}
+		ts[i] = t
+	}
+	return d.Keys, ts, nil
+}
+
+// namedResult answers with named tensors: tensor JSON, or tensors outside
+// the JSON.
+func namedResult(names []string, ts []tensor.Tensor, tensorOutputs bool) *Result {
+	res := &Result{}
+	b := []byte{'{'}
+	first := true
+	for i, k := range names {
+		t := ts[i]
 		if tensorOutputs {
 			res.Tensors = append(res.Tensors, response.Named{Name: k, Tensor: t})
 			continue
@@ -512,7 +568,7 @@ func tensorResult(v *torch.Value, tensorOutputs bool) (*Result, error) {
 		b = response.AppendTensorJSON(b, t)
 	}
 	res.JSON = append(b, '}')
-	return res, nil
+	return res
 }
 
 // tensorInput builds a Dict[str, Tensor] input from tensor JSON and buffers.
@@ -527,33 +583,44 @@ func (m *Model) tensorInput(mod *torch.Module, req Request) (*torch.Value, error
 			in.Free()
 		}
 	}()
-	seen := map[string]bool{}
-	if len(strings.TrimSpace(string(req.JSON))) > 0 {
-		names, ts, err := request.DecodeTensors(req.JSON)
-		if err != nil {
-			return nil, err
-		}
-		for i, n := range names {
-			seen[n] = true
-			if err := in.PutTensor(n, ts[i], false); err != nil {
-				return nil, status.Errorf(status.Input, "tensor %q: %v", n, err)
-			}
-		}
+	names, ts, nJSON, err := requestTensors(req)
+	if err != nil {
+		return nil, err
 	}
-	for _, t := range req.Tensors {
-		if seen[t.Name] {
-			return nil, status.Errorf(status.Input, "tensor %q is given twice", t.Name)
+	for i, n := range names {
+		if err := in.PutTensor(n, ts[i], req.Borrowed && i >= nJSON); err != nil {
+			return nil, status.Errorf(status.Input, "tensor %q: %v", n, err)
 		}
-		seen[t.Name] = true
-		if err := in.PutTensor(t.Name, t.Tensor, req.Borrowed); err != nil {
-			return nil, status.Errorf(status.Input, "tensor %q: %v", t.Name, err)
-		}
-	}
-	if len(seen) == 0 {
-		return nil, status.Errorf(status.Input, "the request has no tensors")
 	}
 	ok = true
 	return in, nil
+}
+
+// requestTensors returns a tensor request's tensors: the JSON's (the first
+// nJSON) then the buffers.
+func requestTensors(req Request) (names []string, ts []tensor.Tensor, nJSON int, err error) {
+	seen := map[string]bool{}
+	if len(strings.TrimSpace(string(req.JSON))) > 0 {
+		if names, ts, err = request.DecodeTensors(req.JSON); err != nil {
+			return nil, nil, 0, err
+		}
+		for _, n := range names {
+			seen[n] = true
+		}
+	}
+	nJSON = len(names)
+	for _, t := range req.Tensors {
+		if seen[t.Name] {
+			return nil, nil, 0, status.Errorf(status.Input, "tensor %q is given twice", t.Name)
+		}
+		seen[t.Name] = true
+		names = append(names, t.Name)
+		ts = append(ts, t.Tensor)
+	}
+	if len(names) == 0 {
+		return nil, nil, 0, status.Errorf(status.Input, "the request has no tensors")
+	}
+	return names, ts, nJSON, nil
 }
 
 // preprocessInput featurises a table request (JSON and tensor buffers) into

@@ -31,6 +31,11 @@ type LoadOptions struct {
 	// TorchScript stages only; "native": every feature natively, or Load
 	// fails with status.Model naming those that cannot (see stages.go).
 	Stages string `json:"stages"`
+	// Engine chooses what runs the predictor: "auto" (the default, also
+	// ""): libtorch when the library was built with it, Go otherwise;
+	// "libtorch"; "go": the Go engine (core/engine), which fails the load
+	// naming the first operator it does not implement (goengine.go).
+	Engine string `json:"engine"`
 }
 
 // ParseLoadOptions reads the JSON options of li_load; empty input gives the
@@ -42,7 +47,7 @@ func ParseLoadOptions(data []byte) (LoadOptions, error) {
 	}
 	cfg := jsoniter.Config{DisallowUnknownFields: true}.Froze()
 	if err := cfg.Unmarshal(data, &o); err != nil {
-		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions, stages)", truncate(string(data), 200), err)
+		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions, stages, engine)", truncate(string(data), 200), err)
 	}
 	if o.Warmup != nil && !*o.Warmup {
 		o.NoWarmup = true

@@ -87,7 +87,7 @@ func (m *Model) setupStages(mode string) error {
 		}
 		return nil
 	}
-	plan, err := native.Build(m.pre, m.post)
+	plan, err := native.Build(m.stageTrees())
 	if err != nil {
 		if mode == StagesNative {
 			return status.Errorf(status.Model, "stages \"native\": %v", err)
@@ -99,10 +99,7 @@ func (m *Model) setupStages(mode string) error {
 	n := &nativeStages{}
 	var why []string
 	if m.pre != nil {
-		byName := map[string]native.Input{}
-		for _, in := range plan.Inputs {
-			byName[in.Name] = in
-		}
+		byName := plan.InputsByName()
 		for _, f := range m.schema.Inputs {
 			in, ok := byName[f.Name]
 			if !ok {
@@ -189,7 +186,7 @@ func (m *Model) preprocessFeatures(inputs []featurize.Input) (*torch.Value, erro
 		defer in.Free()
 		return forward(m.pre, in, "cpu", "preprocessor")
 	}
-	out, err := m.pred.NewInput()
+	out, err := m.newTensorDict()
 	if err != nil {
 		return nil, status.Errorf(status.Model, "%v", err)
 	}
@@ -264,7 +261,12 @@ func (m *Model) postEntriesNative(in *torch.Value) ([]response.Entry, bool, erro
 			byKey[k] = t
 		}
 	}
-	var entries []response.Entry
+	return m.nativePost(byKey)
+}
+
+// nativePost postprocesses the predictor's tensors (by "<feature>::<key>")
+// in Go; done is false when a feature's native module declines its values.
+func (m *Model) nativePost(byKey map[string]tensor.Tensor) (entries []response.Entry, done bool, err error) {
 	for _, o := range m.native.outputs {
 		prefix := o.Name + "::"
 		es, err := o.Post.Postprocess(func(key string) (tensor.Tensor, bool) {

@@ -19,12 +19,14 @@ const warmupRuns = 3
 // cannot generate a value for (an image without a known size, audio) skips
 // the warm-up; failures are logged, never fatal.
 func (m *Model) warmup() {
-	if m.schema == nil || m.pre == nil || m.post == nil {
+	if m.schema == nil || m.files.Preprocessor == "" || m.files.Postprocessor == "" {
 		return
 	}
-	if vt, err := m.pre.InputValueType(); err == nil {
-		for _, w := range inputWarnings(m.schema, vt) { // consistency.go
-			m.warn(w)
+	if m.pre != nil { // nil without libtorch: only the Go stages run
+		if vt, err := m.pre.InputValueType(); err == nil {
+			for _, w := range inputWarnings(m.schema, vt) { // consistency.go
+				m.warn(w)
+			}
 		}
 	}
 	inputs := make([]featurize.Input, len(m.schema.Inputs))
@@ -54,6 +56,9 @@ func (m *Model) warmup() {
 }
 
 func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
+	if m.goPred != nil {
+		return m.pipelineGo(inputs)
+	}
 	pre, err := m.preprocessFeatures(inputs)
 	if err != nil {
 		return nil, err

@@ -241,7 +241,8 @@ int li_abi_version(void);
 const char *li_version(void);
 
 /**
- * The version of the libtorch the library was built against, e.g. "1.13.1".
+ * The version of the libtorch the library was built against, e.g. "1.13.1",
+ * or "" for a library built without libtorch (./build.sh --no-libtorch).
  * The string is static: never free it. Never fails.
  */
 const char *li_torch_version(void);
@@ -257,7 +258,9 @@ void li_free(void *ptr);
  * pool is process-global). Must be called before the first li_load; later it
  * fails with LI_ERR_INVALID_ARGUMENT. n must be >= 1. When never called, the
  * library uses 1 thread per call, the best setting measured for small models.
- * Thread-safe.
+ * The Go engine (load option "engine") runs each call on the calling thread
+ * and ignores the count; in a library without libtorch the call only
+ * validates n. Thread-safe.
  */
 li_status li_set_threads(int n, char **err);
 
@@ -312,7 +315,16 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  *                              only the exported TorchScript stages; "native"
  *                              requires every feature to run natively and
  *                              fails with LI_ERR_MODEL naming those that
- *                              cannot. The predictor always runs in libtorch.
+ *                              cannot. Without libtorch every feature must
+ *                              run natively ("torchscript" is
+ *                              LI_ERR_INVALID_ARGUMENT).
+ *                   "engine":  what runs the predictor: "auto" (default)
+ *                              libtorch when the library was built with it,
+ *                              else Go; "libtorch"; "go" (export directories
+ *                              on the CPU only; a predictor using an operator
+ *                              the Go engine lacks fails with LI_ERR_MODEL
+ *                              naming it). "libtorch" in a library built
+ *                              without it is LI_ERR_INVALID_ARGUMENT.
  *   out           out, not NULL: receives the model; release with li_close.
  * Errors: LI_ERR_NOT_FOUND (no such directory/file), LI_ERR_MODEL (corrupt
  * export, missing custom-op library - the message names it; a damaged

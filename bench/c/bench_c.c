@@ -8,6 +8,9 @@
  *   tensor-ts  {"stages": "torchscript"}: the exported TorchScript pre- and
  *              postprocessor run, exactly the three modules (a) runs (the
  *              default runs the stages core/native reproduces in Go)
+ * BENCH_LOAD_OPTIONS: li_load options JSON for the json and tensor cases
+ * and the load timing (e.g. {"engine": "go"}); BENCH_TWO_CASES: load only
+ * those two (a library without libtorch cannot load TorchScript stages).
  * Each case has its own copy of the model: TorchScript's profiling executor
  * specialises a module's graph on the input types it sees, so cases sharing
  * one would disturb each other (int64 vs float64 numbers, borrowed buffers).
@@ -108,7 +111,7 @@ static int64_t load_close(void) {
   int64_t t0 = bench_now_ns();
   li_model *m = NULL;
   char *err = NULL;
-  if (li_load(g_dir, NULL, &m, &err) != LI_OK) {
+  if (li_load(g_dir, getenv("BENCH_LOAD_OPTIONS"), &m, &err) != LI_OK) {
     fprintf(stderr, "bench_c: %s\n", err);
     li_free(err);
     return -1;
@@ -144,10 +147,11 @@ int main(int argc, char **argv) {
   int64_t load_ns = 0;
   /* BENCH_ONE_MODEL: only the first model (the driver's RSS measurement of
    * one loaded model runs case "json" alone). */
-  int nmodels = getenv("BENCH_ONE_MODEL") ? 1 : 4;
+  int nmodels = getenv("BENCH_ONE_MODEL") ? 1 : getenv("BENCH_TWO_CASES") ? 2 : 4;
+  const char *opts = getenv("BENCH_LOAD_OPTIONS");
   for (int c = 1; c < 4; c++) g_models[c] = NULL;
   for (int c = 0; c < nmodels; c++) {
-    if (li_load(g_dir, c >= 2 ? "{\"stages\": \"torchscript\"}" : NULL, &g_models[c], &err) != LI_OK) {
+    if (li_load(g_dir, c >= 2 ? "{\"stages\": \"torchscript\"}" : opts, &g_models[c], &err) != LI_OK) {
       fprintf(stderr, "bench_c: %s\n", err);
       return 1;
     }

@@ -9,6 +9,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
+	"github.com/ludwig-infer/ludwig-infer/core/torch"
 	"github.com/ludwig-infer/ludwig-infer/core/triton"
 )
 
@@ -69,6 +70,9 @@ func runExportTriton(args []string, stdout, stderr io.Writer) int {
 	}
 	if *device != "cpu" && *device != "cuda" {
 		return fail(stderr, "export-triton", status.Errorf(status.InvalidArgument, "--device %q: want cpu or cuda", *device))
+	}
+	if !torch.Available {
+		return fail(stderr, "export-triton", status.Errorf(status.InvalidArgument, "export-triton wraps, traces and verifies the stages in libtorch, and this build has none: use a build with libtorch (./build.sh)"))
 	}
 	// The model is traced on the CPU whatever the predictor's Triton device.
 	m, err := core.Load(*model, core.LoadOptions{Device: "cpu"})

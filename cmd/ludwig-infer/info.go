@@ -20,6 +20,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "", "export directory (required)")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
+	eng := engineFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -28,7 +29,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	m, err := core.Load(*model, core.LoadOptions{Device: *device, Stages: *stages})
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng})
 	if err != nil {
 		return fail(stderr, "info", err)
 	}

@@ -117,6 +117,11 @@ func fail(stderr io.Writer, cmd string, err error) int {
 	return exitCode(err)
 }
 
+// engineFlag defines --engine, the core's Engine load option.
+func engineFlag(fs *flag.FlagSet) *string {
+	return fs.String("engine", "auto", "what runs the predictor: auto (libtorch when this build has it, else Go), libtorch or go")
+}
+
 // stagesFlag defines --stages, the core's Stages load option.
 func stagesFlag(fs *flag.FlagSet) *string {
 	return fs.String("stages", "auto", "how pre/postprocessing run: auto (native Go where the module is recognised, TorchScript elsewhere), native (fail unless all native) or torchscript")

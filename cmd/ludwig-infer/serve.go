@@ -60,6 +60,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	allowOrigin := fs.String("allow-origin", "", "value of Access-Control-Allow-Origin (CORS); empty: no CORS headers")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
+	eng := engineFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads per call (0: 1)")
 	logFormat := fs.String("log-format", "text", "access log format on stderr: text or json")
 	accessLog := fs.String("access-log", "on", "access log: on, off, or sample=N (one successful request in N; errors always)")
@@ -112,7 +113,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 			return 2
 		}
 		seen[name] = true
-		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages})
+		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng})
 		if err != nil {
 			return fail(stderr, "serve", err)
 		}

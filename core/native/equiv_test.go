@@ -69,7 +69,7 @@ func loadStages(t testing.TB, model string) *stages {
 		t.Logf("%s: %v (skipped)", model, firstLine(err.Error()))
 		return nil
 	}
-	plan, err := Build(pre, post)
+	plan, err := Build(Torch(pre), Torch(post))
 	if err != nil {
 		t.Fatalf("%s: Build: %v", model, err)
 	}

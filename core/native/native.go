@@ -119,7 +119,7 @@ type ClassOps struct {
 // Build reads the preprocessor and postprocessor modules (either may be nil)
 // and plans every feature. It fails only when a stage does not have Ludwig's
 // shape (no preproc_modules / postproc_modules).
-func Build(pre, post *torch.Module) (*Plan, error) {
+func Build(pre, post Module) (*Plan, error) {
 	p := &Plan{}
 	if pre != nil {
 		fs, err := features(pre, "preproc_modules")
@@ -170,6 +170,15 @@ func (p *Plan) NativeOutputs() []string {
 	return out
 }
 
+// InputsByName maps each planned input feature's name to its plan.
+func (p *Plan) InputsByName() map[string]Input {
+	m := make(map[string]Input, len(p.Inputs))
+	for _, in := range p.Inputs {
+		m[in.Name] = in
+	}
+	return m
+}
+
 // Unsupported describes every feature left to TorchScript, one
 // "stage feature: reason" string each.
 func (p *Plan) Unsupported() []string {
@@ -190,14 +199,14 @@ func (p *Plan) Unsupported() []string {
 // featureModule is a feature's module while it is read.
 type featureModule struct {
 	Feature
-	m *torch.Module
+	m Module
 }
 
 func (f featureModule) close() { f.m.Close() }
 
 // features lists the feature modules of a stage's ModuleDict.
-func features(stage *torch.Module, dict string) ([]featureModule, error) {
-	d, err := stage.Submodule(dict)
+func features(stage Module, dict string) ([]featureModule, error) {
+	d, err := stage.Sub(dict)
 	if err != nil {
 		return nil, fmt.Errorf("the stage has no %s: %v", dict, err)
 	}
@@ -208,7 +217,7 @@ func features(stage *torch.Module, dict string) ([]featureModule, error) {
 	}
 	out := make([]featureModule, 0, len(children))
 	for _, c := range children {
-		m, err := d.Submodule(c.Name)
+		m, err := d.Sub(c.Name)
 		if err != nil {
 			for _, f := range out {
 				f.close()
@@ -268,7 +277,7 @@ func ludwigClass(q string) string {
 
 // reader reads one module's attributes, remembering the first problem.
 type reader struct {
-	m       *torch.Module
+	m       Module
 	class   string // short class name
 	err     error
 	kids    []torch.Child
@@ -276,7 +285,7 @@ type reader struct {
 	seen    *[]ClassOps // where checkOps records the code it read
 }
 
-func newReader(m *torch.Module, qualified, feature string, seen *[]ClassOps) *reader {
+func newReader(m Module, qualified, feature string, seen *[]ClassOps) *reader {
 	return &reader{m: m, class: ludwigClass(qualified), feature: feature, seen: seen}
 }
 
@@ -472,7 +481,7 @@ func (r *reader) child(name string, optional bool) *reader {
 	}
 	for _, k := range r.kids {
 		if k.Name == name {
-			m, err := r.m.Submodule(name)
+			m, err := r.m.Sub(name)
 			if err != nil {
 				r.fail("submodule %s: %v", name, err)
 				return nil

@@ -192,8 +192,8 @@ func (v *Value) anyKeyDict() (any, error) {
 	if err := check(C.lt_value_len(v.p, &n)); err != nil {
 		return nil, err
 	}
-	ints := map[int64]any{}
-	strs := map[string]any{}
+	keys := make([]any, int(n))
+	values := make([]any, int(n))
 	for i := 0; i < int(n); i++ {
 		var kp, vp *C.lt_value
 		if err := check(C.lt_value_dict_key_value(v.p, C.size_t(i), &kp)); err != nil {
@@ -212,19 +212,9 @@ func (v *Value) anyKeyDict() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch kk := k.(type) {
-		case int64:
-			ints[kk] = x
-		case string:
-			strs[kk] = x
-		default:
-			return nil, fmt.Errorf("unsupported dict key %T", k)
-		}
+		keys[i], values[i] = k, x
 	}
-	if len(strs) > 0 {
-		return strs, nil
-	}
-	return ints, nil
+	return KeyedMap(keys, values)
 }
 
 // ToDevice moves the module's parameters and buffers to device and updates

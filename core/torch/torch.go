@@ -393,52 +393,5 @@ func (v *Value) list() (any, error) {
 		}
 		items[i] = x
 	}
-	return specialise(items), nil
-}
-
-// specialise narrows a non-empty []any whose items share one of the types
-// [][]string or []tensor.Tensor wants.
-func specialise(items []any) any {
-	if len(items) == 0 {
-		return items
-	}
-	switch items[0].(type) {
-	case []string:
-		out := make([][]string, len(items))
-		for i, x := range items {
-			s, ok := x.([]string)
-			if !ok {
-				return items
-			}
-			out[i] = s
-		}
-		return out
-	case []any: // an empty List[str] converts to []any{}
-		out := make([][]string, len(items))
-		for i, x := range items {
-			switch s := x.(type) {
-			case []string:
-				out[i] = s
-			case []any:
-				if len(s) != 0 {
-					return items
-				}
-				out[i] = []string{}
-			default:
-				return items
-			}
-		}
-		return out
-	case tensor.Tensor:
-		out := make([]tensor.Tensor, len(items))
-		for i, x := range items {
-			t, ok := x.(tensor.Tensor)
-			if !ok {
-				return items
-			}
-			out[i] = t
-		}
-		return out
-	}
-	return items
+	return Specialise(items), nil
 }

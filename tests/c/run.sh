@@ -31,3 +31,11 @@ LI_TEST_PANIC=li_model_info "$T/test_poison"
 echo "== artifacts: scripted InferenceModule and .carton through the C ABI"
 cc "${CFLAGS[@]}" tests/c/test_artifacts.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/test_artifacts"
 "$T/test_artifacts"
+if [ -f "$B/nolibtorch/libludwiginfer.so" ]; then
+  echo "== the library without libtorch (./build.sh --no-libtorch): C ABI tests and the C example"
+  N="$B/nolibtorch"
+  cc "${CFLAGS[@]}" -I "$N" tests/c/test_capi.c -L "$N" -lludwiginfer -Wl,-rpath,"$N" -lpthread -lm -o "$T/test_capi_nolibtorch"
+  cc "${CFLAGS[@]}" -I "$N" examples/c/predict.c -L "$N" -lludwiginfer -Wl,-rpath,"$N" -o "$T/predict_nolibtorch"
+  "$T/predict_nolibtorch" testdata/models/tabular | grep -q '"plan_predictions":\["plus","premium"\]'
+  LI_NOLIBTORCH=1 "$T/test_capi_nolibtorch"
+fi

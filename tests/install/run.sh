@@ -40,4 +40,17 @@ echo "== installed command"
 "$PREFIX/bin/ludwig-infer" --version | grep "ludwig-infer 0.1.0 (ABI 1, libtorch" >/dev/null || { echo "FAIL: --version"; fail=1; }
 
 PREFIX="$PREFIX" bash "$ROOT/tests/install/bindings.sh" || fail=1
-[ $fail = 0 ] && echo "install tests: all passed (symbols, pkg-config C, CMake C/C++, command, Python wheel, Rust via pkg-config)" || { echo "install tests failed"; exit 1; }
+
+echo "== the library without libtorch (./build.sh install --no-libtorch)"
+NPREFIX=$(mktemp -d /tmp/ludwig-infer-prefix-nolibtorch.XXXXXX)
+trap 'rm -rf "$PREFIX" "$NPREFIX"' EXIT
+LI_QUIET=1 ./build.sh install --prefix "$NPREFIX" --no-libtorch
+nexported=$(nm -D --defined-only "$NPREFIX/lib/libludwiginfer.so.1" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u)
+[ "$declared" = "$nexported" ] || { echo "FAIL: no-libtorch exported symbols differ from the header"; fail=1; }
+if ldd "$NPREFIX/lib/libludwiginfer.so.1" | grep -q torch; then echo "FAIL: no-libtorch library links libtorch"; fail=1; fi
+cc -std=c11 -Wall -Werror examples/c/predict.c $(PKG_CONFIG_PATH="$NPREFIX/lib/pkgconfig" pkg-config --cflags --libs ludwiginfer) -o "$NPREFIX/predict_pc"
+"$NPREFIX/predict_pc" testdata/models/tabular | grep -q '"plan_predictions":\["plus","premium"\]' || { echo "FAIL: no-libtorch pkg-config example"; fail=1; }
+"$NPREFIX/bin/ludwig-infer" --version | grep -q "libtorch none" || { echo "FAIL: no-libtorch --version"; fail=1; }
+"$NPREFIX/bin/ludwig-infer" predict --model testdata/models/tabular --dataset testdata/data/tabular.csv | grep -q plan_predictions ||
+  { echo "FAIL: no-libtorch command predict"; fail=1; }
+[ $fail = 0 ] && echo "install tests: all passed (symbols, pkg-config C, CMake C/C++, command, Python wheel, Rust via pkg-config; without libtorch: symbols, pkg-config C, command)" || { echo "install tests failed"; exit 1; }

@@ -64,7 +64,8 @@ if [ -n "$LONG" ]; then
   FT=${FUZZTIME:-3m}
   for t in "core/request FuzzDecode" "core/dates FuzzParse" "core/dates FuzzParseRoundTrip" "core/dates FuzzParseAuto" \
            "core/dates FuzzFromEpoch" "core/featurize FuzzFromCells" "core/featurize FuzzFromTensors" \
-           "core FuzzInfer" "tests/reliability/capifuzz FuzzCABI"; do
+           "core FuzzInfer" "tests/reliability/capifuzz FuzzCABI" "core/ptfile FuzzRead" "core/ptfile FuzzPickle" \
+           "core/script FuzzParse" "core/script FuzzInterpreter"; do
     set -- $t
     log "fuzzing $2 ($1) for $FT"
     go test "./$1" -run '^$' -fuzz "^$2\$" -fuzztime "$FT" || failed+=("fuzz $2")

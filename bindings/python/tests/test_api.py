@@ -205,3 +205,16 @@ def test_helper_spellings():
     with pytest.raises(ludwig_infer.InputError) as ei:
         h({"d": [1]}, cfg)
     assert "'c'" in ei.value.message
+
+
+def test_engine_option():
+    """The engine load option reaches li_load as a keyword: the Go engine
+    answers the golden within 1e-5, model info says which engine runs, and
+    an unknown engine is an InvalidArgumentError."""
+    case = load_golden("tabular")["cases"][2]
+    with ludwig_infer.InferenceModule(model_dir("tabular"), engine="go", warmup=False) as m:
+        out = json.loads(m.predict_json(json.dumps(case["request"])))
+        assert diff(out, want_columns(case)) == ""
+        assert m.schema["engine"] == {"predictor": "go", "unsupported": None}
+    with pytest.raises(ludwig_infer.errors.InvalidArgumentError, match='unknown engine "onnx"'):
+        ludwig_infer.InferenceModule(model_dir("tabular"), engine="onnx")

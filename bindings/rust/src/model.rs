@@ -190,12 +190,15 @@ impl InferOptions {
 ///
 /// let o = Options::new().device("cpu").warmup(false);
 /// assert_eq!(o.to_json().unwrap(), r#"{"device":"cpu","warmup":false}"#);
+/// let g = Options::new().engine("go");
+/// assert_eq!(g.to_json().unwrap(), r#"{"engine":"go"}"#);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     device: Option<String>,
     warmup: Option<bool>,
     extensions: Vec<PathBuf>,
+    engine: Option<String>,
 }
 
 impl Options {
@@ -225,11 +228,22 @@ impl Options {
         self
     }
 
+    /// What runs the predictor: `"auto"` (default: libtorch when the library
+    /// was built with it, Go otherwise), `"libtorch"` or `"go"` (the Go
+    /// engine; a load fails naming an operator it lacks).
+    pub fn engine(mut self, engine: impl Into<String>) -> Options {
+        self.engine = Some(engine.into());
+        self
+    }
+
     /// The options JSON handed to `li_load`.
     pub fn to_json(&self) -> Result<String> {
         let mut m = Map::new();
         if let Some(d) = &self.device {
             m.insert("device", d.as_str());
+        }
+        if let Some(e) = &self.engine {
+            m.insert("engine", e.as_str());
         }
         if let Some(w) = self.warmup {
             m.insert("warmup", w);
