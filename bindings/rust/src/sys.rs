@@ -144,7 +144,8 @@ impl li_infer_options {
 }
 
 /// `li_log_fn`: a log sink; `message` is valid only during the call.
-pub type li_log_fn = Option<unsafe extern "C" fn(level: c_int, message: *const c_char, user: *mut c_void)>;
+pub type li_log_fn =
+    Option<unsafe extern "C" fn(level: c_int, message: *const c_char, user: *mut c_void)>;
 
 extern "C" {
     /// The library's ABI version. Never fails.
@@ -177,11 +178,25 @@ extern "C" {
         err: *mut *mut c_char,
     ) -> li_status_t;
 
+    /// Opens a model from the bytes of a zip, tar or tar.gz archive (read
+    /// only during the call). `options_json` is nullable.
+    pub fn li_load_buffer(
+        data: *const c_void,
+        len: usize,
+        options_json: *const c_char,
+        out: *mut *mut li_model,
+        err: *mut *mut c_char,
+    ) -> li_status_t;
+
     /// Closes a model. NULL and closed models are no-ops.
     pub fn li_close(model: *mut li_model);
 
     /// Model information as JSON; `*out_json` is freed with [`li_free`].
-    pub fn li_model_info(model: *mut li_model, out_json: *mut *mut c_char, err: *mut *mut c_char) -> li_status_t;
+    pub fn li_model_info(
+        model: *mut li_model,
+        out_json: *mut *mut c_char,
+        err: *mut *mut c_char,
+    ) -> li_status_t;
 
     /// Runs a model. `*out` is freed with [`li_result_free`].
     pub fn li_infer(
