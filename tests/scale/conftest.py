@@ -93,29 +93,32 @@ def close(a, b):
     return abs(a - b) <= 1e-5 + 1e-5 * abs(b)
 
 
-def same(got, want):
+def same(got, want, nan_as_null=False):
     """got (a value from Spark, Ray, pandas or pyarrow) equals want (from
-    JSON or the binding) as the suite compares."""
+    JSON or the binding) as the suite compares. nan_as_null: a NaN wanted
+    may come as a null (Ray Data stores a pandas NaN as an Arrow null)."""
     if hasattr(got, "tolist"):
         got = got.tolist()
     if hasattr(want, "tolist"):
         want = want.tolist()
+    if nan_as_null and isinstance(want, float) and math.isnan(want) and (got is None or type(got).__name__ == "NAType"):
+        return True
     if isinstance(want, bool) or isinstance(got, bool) or isinstance(want, str) or want is None:
         return got == want or (want is None and isinstance(got, float) and math.isnan(got))
     if isinstance(want, (int, float)):
         return isinstance(got, (int, float)) and not isinstance(got, bool) and close(float(got), float(want))
     if isinstance(want, (list, tuple)):
-        return isinstance(got, (list, tuple)) and len(got) == len(want) and all(same(g, w) for g, w in zip(got, want))
+        return isinstance(got, (list, tuple)) and len(got) == len(want) and all(same(g, w, nan_as_null) for g, w in zip(got, want))
     return got == want
 
 
-def assert_columns(got, want, what):
+def assert_columns(got, want, what, nan_as_null=False):
     """got, want: {column: list of values}; the same columns, rows equal."""
     assert list(got) == list(want), "%s: columns %s, want %s" % (what, list(got), list(want))
     for col in want:
         g, w = list(got[col]), list(want[col])
         assert len(g) == len(w), "%s: %s has %d rows, want %d" % (what, col, len(g), len(w))
-        bad = [i for i in range(len(w)) if not same(g[i], w[i])]
+        bad = [i for i in range(len(w)) if not same(g[i], w[i], nan_as_null)]
         assert not bad, "%s: %s differs in %d rows, first row %d: %r != %r" % (what, col, len(bad), bad[0], g[bad[0]], w[bad[0]])
 
 

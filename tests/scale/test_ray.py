@@ -73,7 +73,7 @@ def test_goldens(name, form):
     fmt = "pandas" if form == "columns" else "pyarrow"
     for (f, names), w in zip(frames, want):
         got = _score(ray.data.from_pandas(f), model_dir(name), fmt, size=1, form=form, keep_columns=False).to_pandas()
-        assert_columns({c: got[c].tolist() for c in w}, w, "%s %s %s (cases %s)" % (name, form, fmt, names))
+        assert_columns({c: got[c].tolist() for c in w}, w, "%s %s %s (cases %s)" % (name, form, fmt, names), nan_as_null=True)
 
 
 def test_object_ref_bytes_and_error_policy():
