@@ -15,7 +15,7 @@ import tarfile
 import threading
 import uuid
 
-from .errors import ForkError, InputError, LudwigInferError, TorchRuntimeError
+from .errors import ForkError, InputError, LudwigInferError, NotFoundError, TorchRuntimeError
 
 __all__ = ["archive", "ModelSource", "output_columns", "score_pandas", "score_arrow", "ERROR_POLICIES"]
 
@@ -51,6 +51,8 @@ def archive(path):
     """
     if _is_uri(path):
         fs, root = _fsspec().core.url_to_fs(path)
+        if not fs.exists(root):
+            raise NotFoundError("model %s: no such file or folder" % path)
         if not fs.isdir(root):
             with fs.open(root, "rb") as f:
                 return f.read()

@@ -71,3 +71,21 @@ def test_errors():
         ludwig_infer.InferenceModule.from_bytes(b.getvalue())
     with pytest.raises(TypeError):
         ludwig_infer.InferenceModule.from_bytes(42)
+
+
+def test_scale_modules_import_lazily():
+    """import ludwig_infer.spark / .ray loads neither the frameworks nor the
+    native library (a pyspark daemon that forks workers may import them)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import BINDING
+
+    code = (
+        "import sys, ludwig_infer, ludwig_infer.spark, ludwig_infer.ray, ludwig_infer._lib as l;"
+        "print(l._lib is None, [m for m in ('pyspark', 'ray', 'pyarrow', 'fsspec') if m in sys.modules])"
+    )
+    env = dict(os.environ, PYTHONPATH=BINDING)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "True []", out.stderr
