@@ -7,6 +7,7 @@
 # (pyspark 4) and the network on the first run.
 #
 #   tests/scale/run.sh [pytest args...]
+#   tests/scale/run.sh --python SCRIPT [args...]   # run a script in that venv (bench/scale.py)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -26,5 +27,9 @@ export PYTHONPATH="$ROOT/bindings/python:$ROOT/tests/scale" LUDWIG_INFER_LIB="$R
 # Ray: no dashboard or usage reporting, and a quiet log; pyspark: the venv's Python for workers.
 export RAY_USAGE_STATS_ENABLED=0 RAY_DEDUP_LOGS=0 PYSPARK_PYTHON="$VENV/bin/python" PYSPARK_DRIVER_PYTHON="$VENV/bin/python"
 # pytest's exit status 5 (no tests collected) fails the suite like any other.
+if [ "${1:-}" = "--python" ]; then
+  shift
+  exec "$VENV/bin/python" "$@"
+fi
 [ $# -gt 0 ] || set -- tests/scale
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"

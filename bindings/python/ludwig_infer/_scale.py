@@ -91,8 +91,9 @@ class ModelSource:
     options of ``InferenceModule.from_directory``.
     """
 
-    def __init__(self, model, **options):
+    def __init__(self, model, threads=None, **options):
         if isinstance(model, ModelSource):
+            threads = model.threads if threads is None else threads
             model, options = model.model, {**model.options, **options}
         if isinstance(model, (bytearray, memoryview)):
             model = bytes(model)
@@ -103,11 +104,12 @@ class ModelSource:
             )
         self.model = os.fspath(model) if hasattr(model, "__fspath__") else model
         self.options = dict(options)
+        self.threads = threads
         # The cache key: the same source and options load one model per
         # process, whatever pickling did to the object.
         self.key = "%s|%s" % (
             uuid.uuid4().hex if not isinstance(self.model, str) else self.model,
-            json.dumps(self.options, sort_keys=True),
+            json.dumps([self.options, threads], sort_keys=True),
         )
 
     def __repr__(self):
@@ -115,7 +117,14 @@ class ModelSource:
         return "ModelSource(%r, %r)" % (what, self.options)
 
     def _load_uncached(self):
+        from . import _lib
         from .inference import InferenceModule
+
+        if self.threads is not None and not _lib.usable():
+            # libtorch's intra-op pool is per process and fixed at the first load.
+            from . import set_threads
+
+            set_threads(self.threads)
 
         m = self.model
         if callable(m):
