@@ -12,7 +12,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 [ -f build/libludwiginfer.so ] || { echo "tests/scale: build/libludwiginfer.so is missing: run ./build.sh" >&2; exit 1; }
-command -v java > /dev/null || { echo "tests/scale: java is missing (pyspark needs Java 17+): apt-get install -y openjdk-17-jre-headless" >&2; exit 1; }
+if ! command -v java > /dev/null; then
+  # pyspark 4 needs Java 17+: installed from Debian when run as root (as build.sh installs libtorch).
+  [ "$(id -u)" = 0 ] || { echo "tests/scale: java is missing (pyspark needs Java 17+): apt-get install -y openjdk-17-jre-headless" >&2; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless > /dev/null
+fi
 VENV=${LUDWIG_INFER_SCALE_VENV:-$HOME/.cache/ludwig-infer/scale-venv}
 STAMP="$VENV/.constraints-$(cat tests/scale/requirements.txt tests/scale/constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
