@@ -144,11 +144,7 @@ func li_load(path *C.li_cchar, optionsJSON *C.li_cchar, out **C.li_model, err **
 	if out == nil {
 		return setErr(err, status.InvalidArgument, "out is NULL")
 	}
-	var optBytes []byte
-	if optionsJSON != nil {
-		optBytes = []byte(C.GoString(optionsJSON))
-	}
-	opts, e := core.ParseLoadOptions(optBytes)
+	opts, e := loadOptions(optionsJSON)
 	if e != nil {
 		return fail(err, e)
 	}
@@ -158,6 +154,15 @@ func li_load(path *C.li_cchar, optionsJSON *C.li_cchar, out **C.li_model, err **
 	}
 	*out = register(m)
 	return C.LI_OK
+}
+
+// loadOptions parses li_load's nullable options JSON.
+func loadOptions(optionsJSON *C.li_cchar) (core.LoadOptions, error) {
+	var optBytes []byte
+	if optionsJSON != nil {
+		optBytes = []byte(C.GoString(optionsJSON))
+	}
+	return core.ParseLoadOptions(optBytes)
 }
 
 // register gives a loaded model its handle.
@@ -189,11 +194,7 @@ func li_load_buffer(data *C.li_cvoid, n C.size_t, optionsJSON *C.li_cchar, out *
 	if uint64(n) > maxBufferBytes {
 		return setErr(err, status.InvalidArgument, fmt.Sprintf("len %d is more than 1 TiB: a garbage length?", uint64(n)))
 	}
-	var optBytes []byte
-	if optionsJSON != nil {
-		optBytes = []byte(C.GoString(optionsJSON))
-	}
-	opts, e := core.ParseLoadOptions(optBytes)
+	opts, e := loadOptions(optionsJSON)
 	if e != nil {
 		return fail(err, e)
 	}

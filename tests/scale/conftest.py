@@ -85,6 +85,40 @@ def golden_frame(name):
     return pd.DataFrame(combined), names
 
 
+def single_process(name, frame, form):
+    """The binding's predictions for frame in one process: {column: values}."""
+    import ludwig_infer
+
+    with ludwig_infer.InferenceModule.from_directory(model_dir(name)) as m:
+        preds, _ = m.predict(frame, return_type=dict, form=form)
+    return preds
+
+
+def golden_batches(name, form):
+    """[(frame, case names, single-process predictions)] of name: all cases
+    in one frame, or case by case when their rows cannot share a batch
+    (images of different sizes)."""
+    import ludwig_infer
+
+    frame, cases = golden_frame(name)
+    try:
+        return [(frame, cases, single_process(name, frame, form))]
+    except ludwig_infer.LudwigInferError:
+        return [(f, names, single_process(name, f, form)) for f, names in golden_frames(name)]
+
+
+def spark_session(name, **conf):
+    """A local[2] SparkSession without UI, quiet, with conf."""
+    from pyspark.sql import SparkSession
+
+    b = SparkSession.builder.master("local[2]").appName(name).config("spark.ui.enabled", "false")
+    for k, v in conf.items():
+        b = b.config(k, v)
+    s = b.getOrCreate()
+    s.sparkContext.setLogLevel("ERROR")
+    return s
+
+
 def close(a, b):
     if a is None or b is None:
         return a is None and b is None

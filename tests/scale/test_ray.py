@@ -19,7 +19,7 @@ import pytest
 import ludwig_infer
 import ludwig_infer.ray as lir
 from ludwig_infer import _scale
-from conftest import CLI, ROWS, assert_columns, golden_frame, golden_frames, golden_names, model_dir, same
+from conftest import CLI, ROWS, assert_columns, golden_batches, golden_names, model_dir, same, single_process
 
 import ray  # noqa: E402
 
@@ -30,12 +30,6 @@ def ray_local():
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield
     ray.shutdown()
-
-
-def _single_process(name, frame, form):
-    with ludwig_infer.InferenceModule.from_directory(model_dir(name)) as m:
-        preds, _ = m.predict(frame, return_type=dict, form=form)
-    return preds
 
 
 def _score(ds, model, fmt, size=2, **kw):
@@ -63,17 +57,10 @@ def test_100k_rows_equal_the_command(big_csv, cli_predictions, fmt):
 @pytest.mark.parametrize("form", ["columns", "full"])
 @pytest.mark.parametrize("name", golden_names())
 def test_goldens(name, form):
-    frame, cases = golden_frame(name)
-    try:
-        frames = [(frame, cases)]
-        want = [_single_process(name, frame, form)]
-    except ludwig_infer.LudwigInferError:
-        frames = golden_frames(name)
-        want = [_single_process(name, f, form) for f, _ in frames]
     fmt = "pandas" if form == "columns" else "pyarrow"
-    for (f, names), w in zip(frames, want):
-        got = _score(ray.data.from_pandas(f), model_dir(name), fmt, size=1, form=form, keep_columns=False).to_pandas()
-        assert_columns({c: got[c].tolist() for c in w}, w, "%s %s %s (cases %s)" % (name, form, fmt, names), nan_as_null=True)
+    for frame, cases, want in golden_batches(name, form):
+        got = _score(ray.data.from_pandas(frame), model_dir(name), fmt, size=1, form=form, keep_columns=False).to_pandas()
+        assert_columns({c: got[c].tolist() for c in want}, want, "%s %s %s (cases %s)" % (name, form, fmt, cases), nan_as_null=True)
 
 
 def test_object_ref_bytes_and_error_policy():
@@ -90,7 +77,7 @@ def test_object_ref_bytes_and_error_policy():
     )
     for fmt in ("pandas", "pyarrow"):
         got = _score(ray.data.from_pandas(frame), ref, fmt, size=1, on_error="null").to_pandas()
-        want = _single_process("tabular", frame.iloc[[0, 2, 3]].astype({"Age": float}).reset_index(drop=True), "columns")
+        want = single_process("tabular", frame.iloc[[0, 2, 3]].astype({"Age": float}).reset_index(drop=True), "columns")
         nulls = lambda col: [None if v is None or v is pd.NA else v for v in got[col].tolist()]  # noqa: E731
         assert nulls("_ludwig_infer_error") == [None, "input feature 'age' (number), row 0: cannot convert 'abc' to a number", None, None]
         assert nulls("plan_predictions") == [want["plan_predictions"][0], None, want["plan_predictions"][1], want["plan_predictions"][2]]

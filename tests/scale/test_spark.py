@@ -11,32 +11,23 @@ import pytest
 import ludwig_infer
 import ludwig_infer.spark as lis
 from ludwig_infer import _scale
-from conftest import ROWS, assert_columns, golden_frame, golden_frames, golden_names, model_dir
+from conftest import ROWS, assert_columns, golden_batches, golden_frame, golden_names, model_dir, single_process, spark_session
 
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import types as T  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def spark():
-    s = (
-        SparkSession.builder.master("local[2]")
-        .appName("ludwig-infer-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "5000")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
+    s = spark_session(
+        "ludwig-infer-tests",
+        **{
+            "spark.sql.shuffle.partitions": "2",
+            "spark.sql.execution.arrow.maxRecordsPerBatch": "5000",
+            "spark.sql.execution.arrow.pyspark.enabled": "true",
+        }
     )
-    s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
-
-
-def _single_process(name, frame, form):
-    with ludwig_infer.InferenceModule.from_directory(model_dir(name)) as m:
-        preds, _ = m.predict(frame, return_type=dict, form=form)
-    return preds
 
 
 def _columns_of(pdf, names):
@@ -64,17 +55,9 @@ def test_100k_rows_through_the_udf(spark, big_csv, cli_predictions):
 @pytest.mark.parametrize("form", ["columns", "full"])
 @pytest.mark.parametrize("name", golden_names())
 def test_goldens(spark, name, form):
-    frame, cases = golden_frame(name)
-    try:
-        frames = [(frame, cases)]
-        want = [_single_process(name, frame, form)]
-    except ludwig_infer.LudwigInferError:
-        # Rows that cannot share a batch (images of different sizes): case by case.
-        frames = golden_frames(name)
-        want = [_single_process(name, f, form) for f, _ in frames]
-    for (f, names), w in zip(frames, want):
-        got = lis.predict(spark.createDataFrame(f), model_dir(name), form=form, keep_columns=False).toPandas()
-        assert_columns(_columns_of(got, w), w, "%s %s (cases %s)" % (name, form, names))
+    for frame, cases, want in golden_batches(name, form):
+        got = lis.predict(spark.createDataFrame(frame), model_dir(name), form=form, keep_columns=False).toPandas()
+        assert_columns(_columns_of(got, want), want, "%s %s (cases %s)" % (name, form, cases))
 
 
 def test_schema_per_output_type():
@@ -107,7 +90,7 @@ def test_schema_per_output_type():
 
 def test_archive_bytes_and_file_uri(spark):
     frame, _ = golden_frame("tabular")
-    want = _single_process("tabular", frame, "full")
+    want = single_process("tabular", frame, "full")
     df = spark.createDataFrame(frame)
     for model in (ludwig_infer.archive(model_dir("tabular")), "file://" + model_dir("tabular")):
         got = lis.predict(df, model, form="full", keep_columns=False).toPandas()
@@ -146,7 +129,7 @@ def test_error_policy_null(spark):
     df = spark.createDataFrame(frame).coalesce(1)
     got = lis.predict(df, model_dir("tabular"), on_error="null", error_column="why", batch_size=4).toPandas()
     good = [0, 2, 3, 5]
-    want = _single_process("tabular", frame.iloc[good].astype({"Age": float}).reset_index(drop=True), "columns")
+    want = single_process("tabular", frame.iloc[good].astype({"Age": float}).reset_index(drop=True), "columns")
     assert got["why"].tolist() == [
         None,
         'input feature \'age\' (number), row 0: cannot convert \'abc\' to a number',

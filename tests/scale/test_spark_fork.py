@@ -5,20 +5,13 @@ at once) instead of hanging in the inherited Go runtime."""
 import threading
 
 import ludwig_infer.spark as lis
-from conftest import golden_frame, model_dir
+from conftest import golden_frame, model_dir, spark_session
 
-from pyspark.sql import SparkSession  # noqa: E402
 
 
 def test_worker_that_inherited_the_library_fails_with_fork_error():
     # tests/scale/run.sh puts tests/scale (li_loaded_daemon) on PYTHONPATH.
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("ludwig-infer-fork")
-        .config("spark.ui.enabled", "false")
-        .config("spark.python.daemon.module", "li_loaded_daemon")
-        .getOrCreate()
-    )
+    spark = spark_session("ludwig-infer-fork", **{"spark.python.daemon.module": "li_loaded_daemon"})
     try:
         frame, _ = golden_frame("tabular")
         df = spark.createDataFrame(frame)
