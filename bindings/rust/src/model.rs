@@ -68,10 +68,7 @@ impl FromStr for Form {
             "features" => Ok(Form::Features),
             "columns" => Ok(Form::Columns),
             "full" => Ok(Form::Full),
-            _ => Err(Error::new(
-                Status::InvalidArgument,
-                format!("unknown form {s:?} (want features, columns or full)"),
-            )),
+            _ => Err(Error::new(Status::InvalidArgument, format!("unknown form {s:?} (want features, columns or full)"))),
         }
     }
 }
@@ -243,10 +240,7 @@ impl Options {
                 .iter()
                 .map(|p| {
                     p.to_str().map(Value::from).ok_or_else(|| {
-                        Error::new(
-                            Status::InvalidArgument,
-                            format!("extension path {} is not valid UTF-8", p.display()),
-                        )
+                        Error::new(Status::InvalidArgument, format!("extension path {} is not valid UTF-8", p.display()))
                     })
                 })
                 .collect::<Result<Vec<Value>>>()?;
@@ -297,20 +291,14 @@ impl<'a> Request<'a> {
     /// An empty request; add columns with [`Request::column`] and tensors
     /// with [`Request::tensor`].
     pub fn new() -> Request<'a> {
-        Request {
-            body: Body::Columns(Map::new()),
-            tensors: Vec::new(),
-        }
+        Request { body: Body::Columns(Map::new()), tensors: Vec::new() }
     }
 
     /// A request whose JSON is `text`, used as is: a column dict, records,
     /// split JSON, or (for the predict and postprocess stages) an object of
     /// `{"dtype", "shape", "data"}` tensors.
     pub fn json(text: impl Into<Cow<'a, str>>) -> Request<'a> {
-        Request {
-            body: Body::Text(text.into()),
-            tensors: Vec::new(),
-        }
+        Request { body: Body::Text(text.into()), tensors: Vec::new() }
     }
 
     /// A column dict: each item is a column name and its values (anything
@@ -321,10 +309,7 @@ impl<'a> Request<'a> {
         K: Into<String>,
         V: Into<Value>,
     {
-        Request {
-            body: Body::Columns(columns.into_iter().collect()),
-            tensors: Vec::new(),
-        }
+        Request { body: Body::Columns(columns.into_iter().collect()), tensors: Vec::new() }
     }
 
     /// Records: one `(column, value)` list per row.
@@ -334,10 +319,7 @@ impl<'a> Request<'a> {
         K: Into<String>,
         V: Into<Value>,
     {
-        let rows: Value = rows
-            .into_iter()
-            .map(|r| Value::Object(r.into_iter().collect()))
-            .collect();
+        let rows: Value = rows.into_iter().map(|r| Value::Object(r.into_iter().collect())).collect();
         Request::json(rows.to_string())
     }
 
@@ -449,28 +431,16 @@ impl Drop for RawResult {
 #[cfg(unix)]
 fn path_cstring(path: &Path) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-        Error::new(
-            Status::InvalidArgument,
-            format!("path {} contains a NUL byte", path.display()),
-        )
-    })
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::new(Status::InvalidArgument, format!("path {} contains a NUL byte", path.display())))
 }
 
 #[cfg(not(unix))]
 fn path_cstring(path: &Path) -> Result<CString> {
-    let s = path.to_str().ok_or_else(|| {
-        Error::new(
-            Status::InvalidArgument,
-            format!("path {} is not valid UTF-8", path.display()),
-        )
-    })?;
-    CString::new(s).map_err(|_| {
-        Error::new(
-            Status::InvalidArgument,
-            format!("path {} contains a NUL byte", path.display()),
-        )
-    })
+    let s = path
+        .to_str()
+        .ok_or_else(|| Error::new(Status::InvalidArgument, format!("path {} is not valid UTF-8", path.display())))?;
+    CString::new(s).map_err(|_| Error::new(Status::InvalidArgument, format!("path {} contains a NUL byte", path.display())))
 }
 
 impl Model {
@@ -566,8 +536,7 @@ impl Model {
     /// ```
     pub fn schema(&self) -> Result<Schema> {
         let text = self.info_json()?;
-        let v = Value::parse(&text)
-            .map_err(|e| Error::new(Status::Internal, format!("li_model_info returned {e}")))?;
+        let v = Value::parse(&text).map_err(|e| Error::new(Status::Internal, format!("li_model_info returned {e}")))?;
         Ok(Schema::from_json(v))
     }
 
@@ -606,25 +575,14 @@ impl Model {
     /// The preprocessor only: one [`Tensor`] per input feature, named by
     /// feature.
     pub fn preprocess(&self, request: &Request<'_>) -> Result<Output> {
-        self.infer(
-            request,
-            &InferOptions::new()
-                .stage(Stage::Preprocess)
-                .tensor_outputs(true),
-        )
+        self.infer(request, &InferOptions::new().stage(Stage::Preprocess).tensor_outputs(true))
     }
 
     /// The predictor only, on preprocessed tensors named by input feature
     /// (e.g. `preprocess(..)?.tensor_refs()`): one [`Tensor`] per
     /// `"<feature>::<key>"`.
     pub fn predict_tensors(&self, tensors: &[TensorRef<'_>]) -> Result<Output> {
-        self.run(
-            &[],
-            tensors,
-            &InferOptions::new()
-                .stage(Stage::Predict)
-                .tensor_outputs(true),
-        )
+        self.run(&[], tensors, &InferOptions::new().stage(Stage::Predict).tensor_outputs(true))
     }
 
     /// The postprocessor only, on `"<feature>::<key>"` tensors (e.g.
@@ -643,55 +601,23 @@ impl Model {
     /// # Ok::<(), ludwig_infer::Error>(())
     /// ```
     pub fn postprocess(&self, tensors: &[TensorRef<'_>], form: Form) -> Result<Output> {
-        self.run(
-            &[],
-            tensors,
-            &InferOptions::new()
-                .stage(Stage::Postprocess)
-                .form(form)
-                .tensor_outputs(true),
-        )
+        self.run(&[], tensors, &InferOptions::new().stage(Stage::Postprocess).form(form).tensor_outputs(true))
     }
 
-    fn run(
-        &self,
-        body: &[u8],
-        tensors: &[TensorRef<'_>],
-        options: &InferOptions,
-    ) -> Result<Output> {
+    fn run(&self, body: &[u8], tensors: &[TensorRef<'_>], options: &InferOptions) -> Result<Output> {
         // The li_tensor descriptors point into `tensors` (names, shapes) and
         // the slices they borrow; all outlive the call.
         let raw_tensors: Vec<sys::li_tensor> = tensors.iter().map(TensorRef::raw).collect();
         let copts = options.raw();
         let mut out: *mut sys::li_result = ptr::null_mut();
-        let req: *const c_char = if body.is_empty() {
-            ptr::null()
-        } else {
-            body.as_ptr().cast()
-        };
-        let tp = if raw_tensors.is_empty() {
-            ptr::null()
-        } else {
-            raw_tensors.as_ptr()
-        };
+        let req: *const c_char = if body.is_empty() { ptr::null() } else { body.as_ptr().cast() };
+        let tp = if raw_tensors.is_empty() { ptr::null() } else { raw_tensors.as_ptr() };
         // SAFETY: the handle is open; every pointer is valid for the call as
         // described above; `out` is a valid out-parameter.
         check(|err| unsafe {
-            sys::li_infer(
-                self.raw.as_ptr(),
-                req,
-                body.len(),
-                tp,
-                raw_tensors.len(),
-                &copts,
-                &mut out,
-                err,
-            )
+            sys::li_infer(self.raw.as_ptr(), req, body.len(), tp, raw_tensors.len(), &copts, &mut out, err)
         })?;
-        let result =
-            RawResult(NonNull::new(out).ok_or_else(|| {
-                Error::new(Status::Internal, "li_infer succeeded without a result")
-            })?);
+        let result = RawResult(NonNull::new(out).ok_or_else(|| Error::new(Status::Internal, "li_infer succeeded without a result"))?);
         let mut len = 0usize;
         // SAFETY: the result is live; the JSON it owns is valid until
         // `result` drops, after the copy below.
@@ -701,8 +627,7 @@ impl Model {
                 String::new()
             } else {
                 let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len);
-                String::from_utf8(bytes.to_vec())
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                String::from_utf8(bytes.to_vec()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
             }
         };
         // SAFETY: the result is live.
@@ -725,12 +650,7 @@ impl Model {
             out_tensors.push(unsafe { Tensor::from_raw(&t) }?);
         }
         drop(result);
-        Ok(Output::new(
-            options.get_stage(),
-            options.get_form(),
-            json,
-            out_tensors,
-        ))
+        Ok(Output::new(options.get_stage(), options.get_form(), json, out_tensors))
     }
 }
 
@@ -754,14 +674,8 @@ mod tests {
     #[test]
     fn options_json() {
         assert_eq!(Options::new().to_json().unwrap(), "{}");
-        let o = Options::new()
-            .device("cuda:1")
-            .warmup(true)
-            .extension("/x/libtorchaudio.so");
-        assert_eq!(
-            o.to_json().unwrap(),
-            r#"{"device":"cuda:1","warmup":true,"extensions":["/x/libtorchaudio.so"]}"#
-        );
+        let o = Options::new().device("cuda:1").warmup(true).extension("/x/libtorchaudio.so");
+        assert_eq!(o.to_json().unwrap(), r#"{"device":"cuda:1","warmup":true,"extensions":["/x/libtorchaudio.so"]}"#);
     }
 
     #[test]
@@ -769,28 +683,10 @@ mod tests {
         let r = InferOptions::new().raw();
         let init = sys::li_infer_options::INIT;
         assert_eq!(r.struct_size, std::mem::size_of::<sys::li_infer_options>());
-        assert_eq!(
-            (r.stage, r.form, r.timeout_ms, r.tensor_outputs),
-            (init.stage, init.form, init.timeout_ms, init.tensor_outputs)
-        );
-        assert_eq!(
-            InferOptions::new()
-                .timeout(Duration::from_micros(10))
-                .raw()
-                .timeout_ms,
-            1
-        );
-        assert_eq!(
-            InferOptions::new()
-                .timeout(Duration::from_millis(250))
-                .raw()
-                .timeout_ms,
-            250
-        );
-        assert_eq!(
-            InferOptions::new().timeout(Duration::ZERO).raw().timeout_ms,
-            0
-        );
+        assert_eq!((r.stage, r.form, r.timeout_ms, r.tensor_outputs), (init.stage, init.form, init.timeout_ms, init.tensor_outputs));
+        assert_eq!(InferOptions::new().timeout(Duration::from_micros(10)).raw().timeout_ms, 1);
+        assert_eq!(InferOptions::new().timeout(Duration::from_millis(250)).raw().timeout_ms, 250);
+        assert_eq!(InferOptions::new().timeout(Duration::ZERO).raw().timeout_ms, 0);
     }
 
     #[test]
@@ -800,12 +696,7 @@ mod tests {
             assert_eq!(f as i32, c);
             assert_eq!(f.name().parse::<Form>().unwrap(), f);
         }
-        for (s, c) in [
-            (Stage::All, 0),
-            (Stage::Preprocess, 1),
-            (Stage::Predict, 2),
-            (Stage::Postprocess, 3),
-        ] {
+        for (s, c) in [(Stage::All, 0), (Stage::Preprocess, 1), (Stage::Predict, 2), (Stage::Postprocess, 3)] {
             assert_eq!(s.raw() as i32, c);
             assert_eq!(s as i32, c);
         }

@@ -144,8 +144,7 @@ impl li_infer_options {
 }
 
 /// `li_log_fn`: a log sink; `message` is valid only during the call.
-pub type li_log_fn =
-    Option<unsafe extern "C" fn(level: c_int, message: *const c_char, user: *mut c_void)>;
+pub type li_log_fn = Option<unsafe extern "C" fn(level: c_int, message: *const c_char, user: *mut c_void)>;
 
 extern "C" {
     /// The library's ABI version. Never fails.
@@ -192,11 +191,7 @@ extern "C" {
     pub fn li_close(model: *mut li_model);
 
     /// Model information as JSON; `*out_json` is freed with [`li_free`].
-    pub fn li_model_info(
-        model: *mut li_model,
-        out_json: *mut *mut c_char,
-        err: *mut *mut c_char,
-    ) -> li_status_t;
+    pub fn li_model_info(model: *mut li_model, out_json: *mut *mut c_char, err: *mut *mut c_char) -> li_status_t;
 
     /// Runs a model. `*out` is freed with [`li_result_free`].
     pub fn li_infer(
