@@ -15,6 +15,7 @@ package main
 #include "result.h"
 
 typedef const char li_cchar;
+typedef const void li_cvoid;
 typedef const li_tensor li_ctensor;
 typedef const li_infer_options li_coptions;
 */
@@ -143,11 +144,7 @@ func li_load(path *C.li_cchar, optionsJSON *C.li_cchar, out **C.li_model, err **
 	if out == nil {
 		return setErr(err, status.InvalidArgument, "out is NULL")
 	}
-	var optBytes []byte
-	if optionsJSON != nil {
-		optBytes = []byte(C.GoString(optionsJSON))
-	}
-	opts, e := core.ParseLoadOptions(optBytes)
+	opts, e := loadOptions(optionsJSON)
 	if e != nil {
 		return fail(err, e)
 	}
@@ -155,12 +152,62 @@ func li_load(path *C.li_cchar, optionsJSON *C.li_cchar, out **C.li_model, err **
 	if e != nil {
 		return fail(err, e)
 	}
+	*out = register(m)
+	return C.LI_OK
+}
+
+// loadOptions parses li_load's nullable options JSON.
+func loadOptions(optionsJSON *C.li_cchar) (core.LoadOptions, error) {
+	var optBytes []byte
+	if optionsJSON != nil {
+		optBytes = []byte(C.GoString(optionsJSON))
+	}
+	return core.ParseLoadOptions(optBytes)
+}
+
+// register gives a loaded model its handle.
+func register(m *core.Model) *C.li_model {
 	registryMu.Lock()
 	id := nextID
 	nextID++
 	registry[id] = m
 	registryMu.Unlock()
-	*out = C.li_capi_model_from_id(C.uintptr_t(id))
+	return C.li_capi_model_from_id(C.uintptr_t(id))
+}
+
+// maxBufferBytes bounds li_load_buffer's len, so that a garbage length
+// fails instead of faulting while the bytes are read (1 TiB).
+const maxBufferBytes = 1 << 40
+
+//export li_load_buffer
+func li_load_buffer(data *C.li_cvoid, n C.size_t, optionsJSON *C.li_cchar, out **C.li_model, err **C.char) (st C.li_status) {
+	defer guard(err, &st)
+	if s, ok := enter(err, "li_load_buffer"); !ok {
+		return s
+	}
+	if out == nil {
+		return setErr(err, status.InvalidArgument, "out is NULL")
+	}
+	if data == nil && n > 0 {
+		return setErr(err, status.InvalidArgument, "data is NULL but len is not 0")
+	}
+	if uint64(n) > maxBufferBytes {
+		return setErr(err, status.InvalidArgument, fmt.Sprintf("len %d is more than 1 TiB: a garbage length?", uint64(n)))
+	}
+	opts, e := loadOptions(optionsJSON)
+	if e != nil {
+		return fail(err, e)
+	}
+	var buf []byte
+	if n > 0 {
+		// Read only during the call: the caller keeps ownership.
+		buf = unsafe.Slice((*byte)(unsafe.Pointer(data)), int(n))
+	}
+	m, e := core.LoadBuffer(buf, opts)
+	if e != nil {
+		return fail(err, e)
+	}
+	*out = register(m)
 	return C.LI_OK
 }
 

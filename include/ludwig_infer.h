@@ -419,6 +419,46 @@ void li_result_free(li_result *result);
  */
 const char *li_status_string(li_status status);
 
+/**
+ * Loads a model from the bytes of a single-file archive in memory (what
+ * Spark broadcasts and Ray's object store ship), with the same options,
+ * result and errors as li_load. Appended in ABI version 1 (libraries from
+ * before it lack the symbol: look it up with dlsym to support them).
+ *   data          in, nullable when len is 0: the archive's bytes, read only
+ *                 during the call (the caller keeps ownership; the library
+ *                 keeps no pointer into them). What it is comes from its
+ *                 content, not a name:
+ *                   - a Carton (a zip with carton.toml or MANIFEST at its
+ *                     root): loaded as a .carton file;
+ *                   - a TorchScript archive (a zip with data.pkl and code/):
+ *                     loaded as a scripted InferenceModule .pt file;
+ *                   - any other zip, a tar (POSIX/GNU) or a gzip-compressed
+ *                     tar: a folder li_load opens (an export directory, or
+ *                     a folder with one .pt or .carton). An archive holding
+ *                     one top-level folder and nothing else loads that
+ *                     folder (`tar -cf m.tar -C testdata/models tabular`).
+ *   len           in: the number of bytes at data (at most 1 TiB).
+ *   options_json  in, nullable: li_load's options, read only during the call.
+ *   out           out, not NULL: receives the model; release with li_close.
+ * Before anything is written the archive is checked (docs/reliability.md):
+ * at most 10,000 entries (MaxBundleEntries), 64 GiB unpacked in all
+ * (MaxBundleBytes, as declared and as read), compressed entries and gzip
+ * streams over 1 MiB expanding at most 200 times (MaxArchiveRatio), only
+ * regular files and folders (no symlinks, hard links, devices, FIFOs), no
+ * name twice, no absolute name or one with "..". The files are unpacked into
+ * a private temporary folder ($TMPDIR, else /tmp: it needs room for the
+ * unpacked model) that is removed before the call returns, whatever the
+ * outcome. Model info and error messages name that folder "<buffer>".
+ * Errors: LI_ERR_INVALID_ARGUMENT (out NULL, data NULL with len > 0, len 0,
+ * bad options), LI_ERR_MODEL (not a zip, tar or tar.gz; a damaged archive;
+ * an archive past a limit above - the message names the entry and the
+ * limit; and every LI_ERR_MODEL of li_load), LI_ERR_NOT_FOUND (li_load's,
+ * for what the unpacked folder lacks), LI_ERR_RUNTIME (the temporary folder
+ * cannot be created or written). Thread-safe.
+ */
+li_status li_load_buffer(const void *data, size_t len, const char *options_json,
+                         li_model **out, char **err);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -31,11 +31,19 @@ LI_TEST_PANIC=li_model_info "$T/test_poison"
 echo "== artifacts: scripted InferenceModule and .carton through the C ABI"
 cc "${CFLAGS[@]}" tests/c/test_artifacts.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/test_artifacts"
 "$T/test_artifacts"
+echo "== li_load_buffer: models from memory (tar, zip, .pt, .carton)"
+cc "${CFLAGS[@]}" tests/c/test_buffer.c -L "$B" -lludwiginfer -Wl,-rpath,"$B" -o "$T/test_buffer"
+rm -f "$T/tabular.tar" "$T/tabular.zip"
+tar -cf "$T/tabular.tar" -C testdata/models tabular
+(cd testdata/models/tabular && python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED); [z.write(f) for f in sys.argv[2:]]; z.close()' "$T/tabular.zip" *)
+mkdir -p "$T/alone" && cp testdata/models/tabular_module/inference_module.pt "$T/alone/"
+"$T/test_buffer" "$T/tabular.tar" "$T/tabular.zip" "$T/alone/inference_module.pt"
 if [ -f "$B/nolibtorch/libludwiginfer.so" ]; then
   echo "== the library without libtorch (./build.sh --no-libtorch): C ABI tests and the C example"
   N="$B/nolibtorch"
   cc "${CFLAGS[@]}" -I "$N" tests/c/test_capi.c -L "$N" -lludwiginfer -Wl,-rpath,"$N" -lpthread -lm -o "$T/test_capi_nolibtorch"
   cc "${CFLAGS[@]}" -I "$N" examples/c/predict.c -L "$N" -lludwiginfer -Wl,-rpath,"$N" -o "$T/predict_nolibtorch"
-  "$T/predict_nolibtorch" testdata/models/tabular | grep -q '"plan_predictions":\["plus","premium"\]'
+  out=$("$T/predict_nolibtorch" testdata/models/tabular)
+  grep -q '"plan_predictions":\["plus","premium"\]' <<<"$out"
   LI_NOLIBTORCH=1 "$T/test_capi_nolibtorch"
 fi

@@ -47,10 +47,14 @@ trap 'rm -rf "$PREFIX" "$NPREFIX"' EXIT
 LI_QUIET=1 ./build.sh install --prefix "$NPREFIX" --no-libtorch
 nexported=$(nm -D --defined-only "$NPREFIX/lib/libludwiginfer.so.1" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u)
 [ "$declared" = "$nexported" ] || { echo "FAIL: no-libtorch exported symbols differ from the header"; fail=1; }
-if ldd "$NPREFIX/lib/libludwiginfer.so.1" | grep -q torch; then echo "FAIL: no-libtorch library links libtorch"; fail=1; fi
+# Outputs are captured before grep: with pipefail, `cmd | grep -q` fails when grep exits first.
+deps=$(ldd "$NPREFIX/lib/libludwiginfer.so.1")
+if grep -q torch <<<"$deps"; then echo "FAIL: no-libtorch library links libtorch"; fail=1; fi
 cc -std=c11 -Wall -Werror examples/c/predict.c $(PKG_CONFIG_PATH="$NPREFIX/lib/pkgconfig" pkg-config --cflags --libs ludwiginfer) -o "$NPREFIX/predict_pc"
-"$NPREFIX/predict_pc" testdata/models/tabular | grep -q '"plan_predictions":\["plus","premium"\]' || { echo "FAIL: no-libtorch pkg-config example"; fail=1; }
-"$NPREFIX/bin/ludwig-infer" --version | grep -q "libtorch none" || { echo "FAIL: no-libtorch --version"; fail=1; }
-"$NPREFIX/bin/ludwig-infer" predict --model testdata/models/tabular --dataset testdata/data/tabular.csv | grep -q plan_predictions ||
-  { echo "FAIL: no-libtorch command predict"; fail=1; }
+out=$("$NPREFIX/predict_pc" testdata/models/tabular)
+grep -q '"plan_predictions":\["plus","premium"\]' <<<"$out" || { echo "FAIL: no-libtorch pkg-config example"; fail=1; }
+out=$("$NPREFIX/bin/ludwig-infer" --version)
+grep -q "libtorch none" <<<"$out" || { echo "FAIL: no-libtorch --version"; fail=1; }
+out=$("$NPREFIX/bin/ludwig-infer" predict --model testdata/models/tabular --dataset testdata/data/tabular.csv)
+grep -q plan_predictions <<<"$out" || { echo "FAIL: no-libtorch command predict"; fail=1; }
 [ $fail = 0 ] && echo "install tests: all passed (symbols, pkg-config C, CMake C/C++, command, Python wheel, Rust via pkg-config; without libtorch: symbols, pkg-config C, command)" || { echo "install tests failed"; exit 1; }

@@ -20,6 +20,7 @@ from . import _lib
 from . import errors as _errors
 from ._lib import LibraryError
 from ._request import to_inference_module_input_from_dataframe
+from ._scale import archive
 from ._version import __version__
 from .errors import (
     ClosedError,
@@ -37,6 +38,7 @@ from .inference import FORMS, InferenceModule
 
 __all__ = [
     "InferenceModule",
+    "archive",
     "to_inference_module_input_from_dataframe",
     "version",
     "torch_version",

@@ -140,6 +140,9 @@ _SIGNATURES = (
     ("li_set_log_callback", None, (LI_LOG_FN, c_void_p, c_int)),
     # li_status li_load(const char *path, const char *options_json, li_model **out, char **err);
     ("li_load", c_int, (c_char_p, c_char_p, POINTER(li_model_p), _ERR)),
+    # li_status li_load_buffer(const void *data, size_t len, const char *options_json,
+    #                          li_model **out, char **err);   (data read during the call only)
+    ("li_load_buffer", c_int, (c_char_p, c_size_t, c_char_p, POINTER(li_model_p), _ERR)),
     # void li_close(li_model *model);
     ("li_close", None, (li_model_p,)),
     # li_status li_model_info(li_model *model, char **out_json, char **err);

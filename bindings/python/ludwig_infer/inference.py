@@ -134,16 +134,20 @@ class InferenceModule:
     """
 
     def __init__(self, directory, device=None, **options):
+        path = _path_bytes(directory)
+        self._open(lambda lib, opts, out, err: lib.li_load(path, opts, out, err), os.fsdecode(path), device, options)
+
+    def _open(self, load, directory, device, options):
+        """Loads with load(lib, options_json, out, err) (li_load or li_load_buffer)."""
         self._handle = None
         self._close_lock = threading.Lock()
-        path = _path_bytes(directory)
         opts = _load_options(device, options)
         lib = _lib.get()
         handle = li_model_p()
         err = c_void_p()
-        _lib.check(lib.li_load(path, opts, byref(handle), byref(err)), err)
+        _lib.check(load(lib, opts, byref(handle), byref(err)), err)
         self._handle = handle
-        self._directory = os.fsdecode(path)
+        self._directory = directory
         try:
             out = c_void_p()
             _lib.check(lib.li_model_info(handle, byref(out), byref(err)), err)
@@ -172,6 +176,35 @@ class InferenceModule:
         Raises NotFoundError, ModelError, InvalidArgumentError.
         """
         return cls(directory, device=device, **options)
+
+    @classmethod
+    def from_bytes(cls, data, device=None, **options):
+        """Loads a model from the bytes of a single-file archive (li_load_buffer).
+
+        What ships a model as bytes (a Spark broadcast or ``addFile``, Ray's
+        object store) can load it without writing it anywhere first.
+
+        Args:
+            data: ``bytes`` (or any buffer: bytearray, memoryview, numpy) of
+                a zip or tar (optionally gzip-compressed) of an export folder
+                - ``tar -cf m.tar -C exports tabular`` - or of a ``.pt`` or
+                ``.carton`` file; what it is comes from the content. Read
+                during the call only.
+            device, warmup, extensions, stages: as ``from_directory``.
+        The archive is checked before anything is unpacked (at most 10,000
+        entries and 64 GiB unpacked, compressed entries over 1 MiB expanding
+        at most 200 times, only files and folders, no name leaving the
+        archive), unpacked into a temporary folder ($TMPDIR) that is removed
+        before this returns. ``directory`` and ``schema["path"]`` are
+        ``"<buffer>"``; ``config`` is None (the files are gone).
+        Raises InvalidArgumentError (empty data, bad options), ModelError
+        (not an archive, past a limit, a bad model), NotFoundError.
+        """
+        if not isinstance(data, bytes):
+            data = bytes(memoryview(data).cast("B"))
+        self = cls.__new__(cls)
+        self._open(lambda lib, opts, out, err: lib.li_load_buffer(data, len(data), opts, out, err), "<buffer>", device, options)
+        return self
 
     # --- lifetime ------------------------------------------------------------
 

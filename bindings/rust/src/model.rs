@@ -482,6 +482,51 @@ impl Model {
             .ok_or_else(|| Error::new(Status::Internal, "li_load succeeded without a model"))
     }
 
+    /// Opens a model from the bytes of a single-file archive in memory
+    /// (`li_load_buffer`): a zip or tar (optionally gzip-compressed) of an
+    /// export directory, or the bytes of a `.pt` or `.carton` file - what it
+    /// is comes from the content. The bytes are read during the call only;
+    /// the archive limits (entries, unpacked size, expansion ratio, no links,
+    /// no paths leaving the archive) are checked before anything is
+    /// unpacked into a temporary folder that is removed before the call
+    /// returns. The model's info names that folder `<buffer>`.
+    ///
+    /// ```
+    /// # use ludwig_infer::{Model, Options};
+    /// # let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/models/tabular_carton/tabular.carton");
+    /// let bytes = std::fs::read(file).unwrap();
+    /// let model = Model::load_bytes(&bytes, Options::new().warmup(false))?;
+    /// assert_eq!(model.schema()?.outputs[0].name, "plan");
+    /// # Ok::<(), ludwig_infer::Error>(())
+    /// ```
+    ///
+    /// Errors: [`Status::InvalidArgument`] (empty bytes, bad options),
+    /// [`Status::Model`] (not a zip, tar or tar.gz; an archive past a limit
+    /// - the message names the entry and the limit; and every model error
+    /// of [`Model::load`]), [`Status::NotFound`] (what the unpacked folder
+    /// lacks), [`Status::Runtime`] (the temporary folder cannot be written).
+    pub fn load_bytes(data: &[u8], options: Options) -> Result<Model> {
+        crate::check_abi()?;
+        let opts = CString::new(options.to_json()?)
+            .map_err(|_| Error::new(Status::InvalidArgument, "an option contains a NUL byte"))?;
+        let mut out: *mut sys::li_model = ptr::null_mut();
+        // SAFETY: `data` is valid for `data.len()` bytes and read only during
+        // the call; the options string is NUL-terminated; `out` is a valid
+        // out-parameter.
+        check(|err| unsafe {
+            sys::li_load_buffer(
+                data.as_ptr().cast(),
+                data.len(),
+                opts.as_ptr(),
+                &mut out,
+                err,
+            )
+        })?;
+        NonNull::new(out)
+            .map(|raw| Model { raw })
+            .ok_or_else(|| Error::new(Status::Internal, "li_load_buffer succeeded without a model"))
+    }
+
     /// The model's description as the library's JSON (`li_model_info`).
     pub fn info_json(&self) -> Result<String> {
         let mut out = LibString::null();

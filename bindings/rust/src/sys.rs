@@ -177,6 +177,16 @@ extern "C" {
         err: *mut *mut c_char,
     ) -> li_status_t;
 
+    /// Opens a model from the bytes of a zip, tar or tar.gz archive (read
+    /// only during the call). `options_json` is nullable.
+    pub fn li_load_buffer(
+        data: *const c_void,
+        len: usize,
+        options_json: *const c_char,
+        out: *mut *mut li_model,
+        err: *mut *mut c_char,
+    ) -> li_status_t;
+
     /// Closes a model. NULL and closed models are no-ops.
     pub fn li_close(model: *mut li_model);
 

@@ -336,3 +336,37 @@ fn owned_tensor_round_trip_between_stages() {
         assert_eq!(x.to_json(), y.to_json());
     }
 }
+
+#[test]
+fn load_bytes_answers_as_load() {
+    let req = r#"{"Age": [34, 51.5], "city": ["Paris", "Oslo"], "member": [true, false], "cell": [617703466028236799, 617700169958293503]}"#;
+    let want = tabular().predict_json(req, Form::Full).unwrap().into_json();
+    // A tar of the export folder, made by tar(1) as a user would.
+    let out = std::process::Command::new("tar")
+        .arg("-cf")
+        .arg("-")
+        .arg("-C")
+        .arg(testdata().join("models"))
+        .arg("tabular")
+        .output()
+        .expect("tar");
+    assert!(out.status.success(), "tar failed");
+    let m = Model::load_bytes(&out.stdout, Options::new().warmup(false)).unwrap();
+    assert_eq!(m.predict_json(req, Form::Full).unwrap().json(), want);
+    assert!(m.info_json().unwrap().contains(r#""path":"<buffer>/tabular""#));
+    // A .carton's bytes: a carton, told apart by its content.
+    let carton = std::fs::read(model_dir("tabular_carton").join("tabular.carton")).unwrap();
+    let c = Model::load_bytes(&carton, Options::default()).unwrap();
+    assert!(c.info_json().unwrap().contains(r#""kind":"carton""#));
+    assert_eq!(c.schema().unwrap().path, "<buffer>/model.carton");
+}
+
+#[test]
+fn load_bytes_errors() {
+    let e = Model::load_bytes(&[], Options::default()).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    assert_eq!(e.message(), "the model buffer is empty");
+    let e = Model::load_bytes(b"not an archive", Options::default()).unwrap_err();
+    assert_eq!(e.status(), Status::Model, "{e}");
+    assert_eq!(e.message(), r#"cannot load the model buffer: not a zip, tar or tar.gz archive (it starts with "not an a")"#);
+}
