@@ -255,6 +255,9 @@ def build_cases():
     for norm in NORMALIZATIONS:
         add(f"number_{norm or 'none'}", [number("num_in", norm), number("other_in", norm)], [number("num_out")],
             note=f"number input with normalization {norm}")
+    add("number_out_norms", [number("num_in", "zscore")],
+        [number("mm_out", "minmax"), number("iq_out", "iq"), number("log_out", "log1p")],
+        note="number outputs de-normalised by minmax, iq and log1p (the transformers' inverse code)")
     add("number_outliers", [number("num_in", "zscore", preprocessing={"outlier_strategy": "fill_with_mean"}),
                             number("mm_in", "minmax", preprocessing={"outlier_strategy": "fill_with_mean",
                                                                       "outlier_threshold": 2.0})],

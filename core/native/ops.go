@@ -21,7 +21,6 @@ var knownOps = map[string]map[string]bool{
 	"MinMaxTransformer":                     set("aten::add", "aten::div", "aten::mul", "aten::sub"),
 	"SpacePunctuationStringToListTokenizer": set("aten::__getitem__", "aten::__not__", "aten::append", "aten::clear", "aten::eq", "aten::extend", "aten::format", "aten::gt", "aten::isalnum", "aten::isspace", "aten::join", "aten::len"),
 	"SpaceStringToListTokenizer":            set("aten::__getitem__", "aten::append", "aten::extend", "aten::format", "aten::gt", "aten::len", "aten::split", "aten::strip"),
-	"StringSplitTokenizer":                  set("aten::__getitem__", "aten::append", "aten::extend", "aten::format", "aten::gt", "aten::len", "aten::split", "aten::strip"),
 	"UnderscoreStringToListTokenizer":       set("aten::__getitem__", "aten::append", "aten::extend", "aten::format", "aten::gt", "aten::len", "aten::split", "aten::strip"),
 	"ZScoreTransformer":                     set("aten::add", "aten::div", "aten::mul", "aten::sub"),
 	"_BinaryPostprocessing":                 set("aten::IntImplicit", "aten::__getitem__", "aten::add", "aten::append", "aten::get", "aten::len", "aten::neg", "aten::select", "aten::stack", "aten::to"),

@@ -345,7 +345,7 @@ func (p *categoryPre) Preprocess(in featurize.Input) (tensor.Tensor, error) {
 // readTokenizer reads a tokenizer submodule.
 func readTokenizer(r *reader) Tokenizer {
 	switch r.class {
-	case "SpaceStringToListTokenizer", "StringSplitTokenizer", "UnderscoreStringToListTokenizer", "CommaStringToListTokenizer":
+	case "SpaceStringToListTokenizer", "UnderscoreStringToListTokenizer", "CommaStringToListTokenizer":
 		r.checkOps("aten::strip", "aten::split")
 		sep := " "
 		if v, err := r.m.Attr("split_string"); err == nil {

@@ -62,7 +62,7 @@ type Tokenizer interface {
 	Tokens(s string, dst []string) []string
 }
 
-// splitTokenizer is StringSplitTokenizer (v0.8-v0.10 space, underscore,
+// splitTokenizer is StringSplitTokenizer's subclasses (v0.8-v0.10 space, underscore,
 // comma) and v0.11's SpaceStringToListTokenizer: strip, split on the
 // separator, drop empty tokens.
 type splitTokenizer struct{ sep string }
