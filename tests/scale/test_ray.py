@@ -190,3 +190,26 @@ def test_serve_answers_as_ludwig_infer_serve(cli_server):
         assert _post(port, [1, 2])[0] == 400
     finally:
         serve.shutdown()
+
+
+def _raw_bytes(value):
+    """The file bytes of a data: URI (a golden image request)."""
+    import base64
+
+    head, _, data = value.partition(",")
+    assert head.startswith("data:") and head.endswith(";base64"), head
+    return base64.b64decode(data)
+
+
+@pytest.mark.parametrize("fmt", ["pandas", "pyarrow"])
+def test_image_column_of_raw_bytes(fmt):
+    """An image column holding the files' raw bytes (a binary Arrow column,
+    bytes cells in pandas) scores as the golden's data: URIs do: the binding
+    sends raw bytes as base64 data: URIs (docs/scale.md)."""
+    batches = golden_batches("image_input", "columns")
+    assert batches, "no golden batch of image_input"
+    for frame, cases, want in batches:
+        raw = frame.assign(image_path=[_raw_bytes(v) for v in frame["image_path"]])
+        assert all(isinstance(v, bytes) for v in raw["image_path"])
+        got = _score(ray.data.from_pandas(raw), model_dir("image_input"), fmt, size=1, form="columns", keep_columns=False).to_pandas()
+        assert_columns({c: got[c].tolist() for c in want}, want, "image_input raw bytes %s (cases %s)" % (fmt, cases), nan_as_null=True)
