@@ -202,6 +202,21 @@ def recognition_errors(st_info):
     return errs
 
 
+GO_OP_RE = re.compile(r"(aten::\w+|prim::\w+|ops\.\w+\.\w+)")
+
+
+def go_engine(got):
+    """The Go engine's coverage of this case: 'go' when it runs the predictor, else the first
+    operator it lacks (or its load error)."""
+    ge = got.get("go_engine")
+    if ge is None:
+        return "go: not tried"
+    if ge.get("loaded"):
+        return "go"
+    m = GO_OP_RE.search(ge.get("error", ""))
+    return "go: falls back (" + (m.group(1) if m else ge.get("error", "")[:60]) + ")"
+
+
 def evaluate(name, cdir, args):
     """Runs and checks one case. Returns (result, features, detail, details, notes)."""
     with open(os.path.join(cdir, "status.json")) as fh:
@@ -242,11 +257,16 @@ def evaluate(name, cdir, args):
                         f"{got.get('torchscript_load_error', 'no comparison in got.json')}")
         else:
             errs += [f"[{rname} native vs TorchScript] {x}" for x in g["native_vs_torchscript"]]
+        # The Go engine against libtorch (1e-5), where the Go engine loads the export.
+        if "go_vs_libtorch" in g:
+            go_errs, go_notes = g["go_vs_libtorch"]
+            errs += [f"[{rname} go engine vs libtorch] {x}" for x in go_errs]
+            notes += [f"[{rname} go engine vs libtorch] {x}" for x in go_notes]
     notes = list(dict.fromkeys(notes))
     st_info = got.get("stages", {})
     errs += [f"[recognition] {x}" for x in recognition_errors(st_info)]
     native = (f"native {len(st_info.get('native_inputs') or [])}/{len(case['inputs'])} in, "
-              f"{len(st_info.get('native_outputs') or [])}/{len(case['outputs'])} out")
+              f"{len(st_info.get('native_outputs') or [])}/{len(case['outputs'])} out; {go_engine(got)}")
     if errs:
         return "FAIL", what, errs[0][:110], [f"{name}:\n  " + "\n  ".join(errs[:12])], notes
     return "PASS", what, f"{secs:.1f} s; {native}" + (f"; {len(notes)} note(s)" if notes else ""), [], notes

@@ -7,7 +7,9 @@ in a service; numpy is used only to read the .npy tensor buffers of image/audio 
 Usage: python li_runner.py --lib build/libludwiginfer.so CASE_DIR
 Writes CASE_DIR/got.json: {"load_error": ..., "stages": model info's "stages",
                            "requests": {r: {"columns": {...} | {"__error__": ...}, "full": ...,
-                                            "native_vs_torchscript": [differences]}}}
+                                            "native_vs_torchscript": [differences],
+                                            "go_vs_libtorch": [[errors], [notes]]}},
+                           "go_engine": {"loaded": bool, "error": ...}}
 
 With the default stages (auto) the library runs the pre- and postprocessing it recognises in
 Go (core/native). Each request is also run through a second load of the export with
@@ -174,6 +176,63 @@ def native_vs_torchscript(lib, auto, ts, request, tensors):
     return diffs
 
 
+TOL = 1e-5
+
+
+def close(a, b):
+    """The Go engine's float tolerance against libtorch: 1e-5 absolute + 1e-5 relative."""
+    return abs(a - b) <= TOL + TOL * abs(b)
+
+
+def margin_below_tol(lt_columns, feature, row):
+    """Whether libtorch's own decision for feature's row is within the tolerance of flipping:
+    the gap between the two largest probabilities (category, set) or the distance of P(true)
+    to 0.5 (binary, whose probabilities are [1-p, p])."""
+    probs = lt_columns.get(f"{feature}_probabilities")
+    if not isinstance(probs, list) or row >= len(probs) or not isinstance(probs[row], list):
+        return False
+    p = sorted((x for x in probs[row] if isinstance(x, (int, float))), reverse=True)
+    return len(p) >= 2 and p[0] - p[1] <= 2 * TOL * (1 + abs(p[0]))
+
+
+def go_vs_libtorch(go, lt):
+    """(errors, notes) between the columns form of the Go engine (go) and libtorch (lt):
+    integers, strings and booleans identical, floats within 1e-5 absolute + 1e-5 relative;
+    a label that differs where libtorch's own decision margin is below the tolerance is a
+    note (reported, not hidden), any other difference an error."""
+    errors, notes = [], []
+
+    def walk(a, b, path, col, row):
+        if len(errors) >= 5:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            if sorted(a) != sorted(b):
+                errors.append(f"{path}: keys {sorted(a)} vs {sorted(b)}")
+                return
+            for k in a:
+                walk(a[k], b[k], f"{path}.{k}" if path else k, k if col is None else col, row)
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                errors.append(f"{path}: {len(a)} items vs {len(b)}")
+                return
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{path}[{i}]", col, i if row is None else row)
+        elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+                and not isinstance(b, bool) and (isinstance(a, float) or isinstance(b, float)):
+            if not close(a, b):
+                errors.append(f"{path}: go {a!r} vs libtorch {b!r}")
+        elif a != b or type(a) is not type(b):
+            feature = col[: -len("_predictions")] if col and col.endswith("_predictions") else None
+            msg = f"{path}: go {json.dumps(a)[:60]} vs libtorch {json.dumps(b)[:60]}"
+            if feature and row is not None and margin_below_tol(lt, feature, row):
+                notes.append(msg + " (libtorch's decision margin is below the tolerance)")
+            else:
+                errors.append(msg)
+
+    walk(go, lt, "", None, None)
+    return errors, notes
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
@@ -202,6 +261,15 @@ def main():
     except RuntimeError as e:
         ts_model = None
         got["torchscript_load_error"] = str(e)
+    # The Go engine (core/script, issue 15) on the same export: where it loads, its columns
+    # form is compared with libtorch's on every request; where it does not, the load error
+    # names the first operator it lacks (the coverage table of docs/go-engine.md).
+    try:
+        go_model = lib.load(os.path.join(args.case_dir, "export"), dict(opts, engine="go"))
+        got["go_engine"] = {"loaded": True}
+    except RuntimeError as e:
+        go_model = None
+        got["go_engine"] = {"loaded": False, "error": str(e)}
     req_dir = os.path.join(args.case_dir, "requests")
     for fn in sorted(os.listdir(req_dir)):
         if not fn.endswith(".json") or fn.endswith(".tensors.json"):
@@ -229,10 +297,24 @@ def main():
                 entry[form_name] = {"__error__": str(e)}
         if ts_model is not None:
             entry["native_vs_torchscript"] = native_vs_torchscript(lib, model, ts_model, request, tensors)
+        if go_model is not None:
+            try:
+                go_cols = json.loads(lib.infer(go_model, request, tensors, LI_FORM_COLUMNS))
+            except RuntimeError as e:
+                go_cols = {"__error__": str(e)}
+            lt_cols = entry["columns"]
+            if "__error__" in go_cols or "__error__" in lt_cols:
+                same_failure = "__error__" in go_cols and "__error__" in lt_cols
+                entry["go_vs_libtorch"] = ([], []) if same_failure else (
+                    [f"go {go_cols.get('__error__', 'answers')} vs libtorch {lt_cols.get('__error__', 'answers')}"], [])
+            else:
+                entry["go_vs_libtorch"] = go_vs_libtorch(go_cols, lt_cols)
         got["requests"][rname] = entry
     lib.lib.li_close(model)
     if ts_model is not None:
         lib.lib.li_close(ts_model)
+    if go_model is not None:
+        lib.lib.li_close(go_model)
     with open(out_path, "w") as fh:
         json.dump(got, fh, ensure_ascii=False)
 

@@ -551,6 +551,8 @@ func init() {
 		"tanh":            unaryOp(math.Tanh, true),
 		"sigmoid":         unaryOp(sigmoid, true),
 		"exp":             unaryOp(math.Exp, true),
+		"sin":             unaryOp(math.Sin, true),
+		"cos":             unaryOp(math.Cos, true),
 		"log":             unaryOp(math.Log, true),
 		"sqrt":            unaryOp(math.Sqrt, true),
 		"abs":             {params: []string{"self"}, fn: absOp},
@@ -599,6 +601,9 @@ func init() {
 		"softmax":     {params: []string{"self", "dim", "dtype"}, fn: softmax(false)},
 		"log_softmax": {params: []string{"self", "dim", "dtype"}, fn: softmax(true)},
 		"add":         arith("add", kernels.Add, false),
+		"add_":        inPlace("add"),
+		"sub_":        inPlace("sub"),
+		"mul_":        inPlace("mul"),
 		"sub":         arith("sub", kernels.Sub, false),
 		"mul":         arith("mul", kernels.Mul, false),
 		"div":         arith("div", kernels.Div, true),
@@ -812,7 +817,8 @@ func init() {
 			}
 			return kernels.ScalarTypeOf(t.DType), nil
 		}},
-		"prim::min": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, true) }},
-		"prim::max": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, false) }},
+		"prim::NumToTensor": {params: []string{"a"}, fn: numToTensor},
+		"prim::min":         {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, true) }},
+		"prim::max":         {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, false) }},
 	}
 }

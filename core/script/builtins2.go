@@ -417,6 +417,66 @@ func replace(vs []Value) (Value, error) {
 	return strings.Replace(s, o, n, int(count)), nil
 }
 
+// inPlace is the in-place form (add_, sub_, mul_) of the operator name: the
+// result, of the operator's broadcast and promotion rules, is written into
+// self, which must already have the result's shape and a dtype the result
+// casts to (torch refuses a floating result in an integer tensor), and self
+// is returned.
+func inPlace(name string) op {
+	return op{params: []string{"self", "other", "alpha"}, fn: func(vs []Value) (Value, error) {
+		self, err := tensorArg(vs, 0)
+		if err != nil {
+			return nil, err
+		}
+		v, err := ops[name].fn(vs)
+		if err != nil {
+			return nil, err
+		}
+		r, ok := v.(*kernels.Tensor)
+		if !ok {
+			return nil, argErr{name + "_ did not give a tensor"}
+		}
+		if fmt.Sprint(r.Shape) != fmt.Sprint(self.Shape) {
+			return nil, argErr{fmt.Sprintf("output with shape %v doesn't match the broadcast shape %v", self.Shape, r.Shape)}
+		}
+		if kernels.IsFloat(r.DType) && !kernels.IsFloat(self.DType) {
+			return nil, argErr{fmt.Sprintf("result type %s can't be cast to the desired output type %s", r.DType, self.DType)}
+		}
+		for i := 0; i < self.Numel(); i++ {
+			if kernels.IsFloat(self.DType) {
+				self.Set(i, r.At(i))
+			} else {
+				self.SetInt(i, r.IntAt(i))
+			}
+		}
+		return self, nil
+	}}
+}
+
+// numToTensor is prim::NumToTensor, what tracing records where Python code
+// turned a number (a size, most often) into a tensor: a 0-dim int64 tensor
+// of an int, float64 of a float, bool of a bool, as torch makes them.
+func numToTensor(vs []Value) (Value, error) {
+	switch x := arg(vs, 0).(type) {
+	case int64:
+		t, err := kernels.New(tensor.Int64, nil)
+		if err != nil {
+			return nil, err
+		}
+		t.SetInt(0, x)
+		return t, nil
+	case float64:
+		return kernels.Scalar(tensor.Float64, x), nil
+	case bool:
+		v := 0.0
+		if x {
+			v = 1
+		}
+		return kernels.Scalar(tensor.Bool, v), nil
+	}
+	return nil, argErr{"NumToTensor of " + typeOf(arg(vs, 0))}
+}
+
 func toInt(vs []Value) (Value, error) {
 	switch x := arg(vs, 0).(type) {
 	case int64:

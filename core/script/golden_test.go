@@ -230,3 +230,64 @@ func TestListCopy(t *testing.T) {
 		t.Error("list(int) accepted")
 	}
 }
+
+// TestNumToTensor: prim::NumToTensor (what torch 2.x's tracer records where
+// Ludwig's ECD turns a size into a tensor) makes 0-dim tensors of torch's
+// dtypes: int64 for an int, float64 for a float, bool for a bool.
+func TestNumToTensor(t *testing.T) {
+	fn := ops["prim::NumToTensor"].fn
+	for _, tc := range []struct {
+		in    Value
+		dtype string
+		want  float64
+	}{{int64(1) << 40, "int64", 1 << 40}, {2.5, "float64", 2.5}, {true, "bool", 1}} {
+		v, err := fn([]Value{tc.in})
+		x, ok := v.(*kernels.Tensor)
+		if err != nil || !ok {
+			t.Fatalf("NumToTensor(%v) = %v, %v", tc.in, v, err)
+		}
+		if x.DType.String() != tc.dtype || len(x.Shape) != 0 || x.At(0) != tc.want {
+			t.Errorf("NumToTensor(%v) = %s %v %v", tc.in, x.DType, x.Shape, x.At(0))
+		}
+	}
+	if x, _ := fn([]Value{int64(9007199254740993)}); x.(*kernels.Tensor).IntAt(0) != 9007199254740993 {
+		t.Error("an int above 2^53 lost precision")
+	}
+	if _, err := fn([]Value{"3"}); err == nil {
+		t.Error("NumToTensor of a string accepted")
+	}
+}
+
+// TestInPlaceAdd: add_ writes the result into self and returns self; torch's
+// refusals (a float result in an integer tensor, a broadcast that grows
+// self) are errors.
+func TestInPlaceAdd(t *testing.T) {
+	self, _ := kernels.New(tensor.Int64, []int{2})
+	self.SetInt(0, 3)
+	self.SetInt(1, 1<<60)
+	other, _ := kernels.New(tensor.Int64, nil)
+	other.SetInt(0, 2)
+	v, err := ops["add_"].fn([]Value{self, other})
+	if err != nil || v != self || self.IntAt(0) != 5 || self.IntAt(1) != 1<<60+2 {
+		t.Fatalf("add_ = %v, %v; self %v", v, err, self.I64)
+	}
+	f := kernels.Scalar(tensor.Float32, 0.5)
+	if _, err := ops["add_"].fn([]Value{self, f}); err == nil || !strings.Contains(err.Error(), "can't be cast to the desired output type int64") {
+		t.Errorf("float into int64: %v", err)
+	}
+	wide, _ := kernels.New(tensor.Int64, []int{3, 2})
+	if _, err := ops["add_"].fn([]Value{self, wide}); err == nil || !strings.Contains(err.Error(), "doesn't match the broadcast shape") {
+		t.Errorf("growing broadcast: %v", err)
+	}
+	x := kernels.Scalar(tensor.Float32, 0.25)
+	if _, err := ops["mul_"].fn([]Value{x, int64(4)}); err != nil || x.At(0) != 1 {
+		t.Errorf("mul_ = %v, %v", x.At(0), err)
+	}
+	for name, want := range map[string]float64{"sin": math.Sin(0.7), "cos": math.Cos(0.7)} {
+		v, err := ops[name].fn([]Value{kernels.Scalar(tensor.Float32, 0.7)})
+		got := v.(*kernels.Tensor)
+		if err != nil || got.DType != tensor.Float32 || math.Abs(got.At(0)-want) > 1e-7 {
+			t.Errorf("%s(0.7) = %v %v, %v", name, got.DType, got.At(0), err)
+		}
+	}
+}
