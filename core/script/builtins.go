@@ -818,7 +818,15 @@ func init() {
 			return kernels.ScalarTypeOf(t.DType), nil
 		}},
 		"prim::NumToTensor": {params: []string{"a"}, fn: numToTensor},
-		"prim::min":         {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, true) }},
-		"prim::max":         {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, false) }},
+		"arange":            {params: []string{"start", "end", "step", "dtype", "layout", "device", "pin_memory"}, fn: arange},
+		"device": {params: []string{"type"}, fn: func(vs []Value) (Value, error) {
+			s, ok := arg(vs, 0).(string)
+			if !ok {
+				return nil, argErr{"torch.device takes a string"}
+			}
+			return Device(s), nil // the Go engine computes on the CPU whatever the export names
+		}},
+		"prim::min": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, true) }},
+		"prim::max": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, false) }},
 	}
 }

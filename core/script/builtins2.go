@@ -453,6 +453,61 @@ func inPlace(name string) op {
 	}}
 }
 
+// arange is torch.arange: TorchScript prints arange(start, end, step, dtype=...,
+// ...) or, for arange(end), arange(end, dtype=...). The values are
+// start + i*step; the dtype, when not given, is int64 for integer arguments
+// and float32 (torch's default) otherwise.
+func arange(vs []Value) (Value, error) {
+	start, end, step := arg(vs, 0), arg(vs, 1), arg(vs, 2)
+	if end == nil {
+		start, end = int64(0), start
+	}
+	if step == nil {
+		step = int64(1)
+	}
+	s, ok1 := toF(start)
+	e, ok2 := toF(end)
+	st, ok3 := toF(step)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, argErr{"arange takes numbers"}
+	}
+	if st == 0 {
+		return nil, argErr{"arange: step must be nonzero"}
+	}
+	n := math.Ceil((e - s) / st)
+	if n < 0 || n != n {
+		return nil, argErr{"arange: upper bound and larger bound inconsistent with step sign"}
+	}
+	if n > float64(kernels.MaxElements) {
+		return nil, argErr{"arange: too many elements"}
+	}
+	dt, err := dtypeArg(vs, 3)
+	if err != nil {
+		return nil, err
+	}
+	_, i1 := start.(int64)
+	_, i2 := end.(int64)
+	_, i3 := step.(int64)
+	if arg(vs, 3) == nil {
+		dt = tensor.Float32
+		if i1 && i2 && i3 {
+			dt = tensor.Int64
+		}
+	}
+	t, err := kernels.New(dt, []int{int(n)})
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < int(n); i++ {
+		if !kernels.IsFloat(dt) && i1 && i3 {
+			t.SetInt(i, start.(int64)+int64(i)*step.(int64))
+		} else {
+			t.Set(i, s+float64(i)*st)
+		}
+	}
+	return t, nil
+}
+
 // numToTensor is prim::NumToTensor, what tracing records where Python code
 // turned a number (a size, most often) into a tensor: a 0-dim int64 tensor
 // of an int, float64 of a float, bool of a bool, as torch makes them.

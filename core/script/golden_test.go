@@ -291,3 +291,42 @@ func TestInPlaceAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestArange: torch.arange's printed forms (h3's encoder calls
+// arange(0, 15, 1, dtype=None, ...)), torch's default dtypes and its errors.
+func TestArange(t *testing.T) {
+	fn := ops["arange"].fn
+	for _, tc := range []struct {
+		args  []Value
+		dtype string
+		want  []float64
+	}{
+		{[]Value{int64(0), int64(4), int64(1)}, "int64", []float64{0, 1, 2, 3}},
+		{[]Value{int64(3)}, "int64", []float64{0, 1, 2}},
+		{[]Value{int64(0), 1.0, 0.25}, "float32", []float64{0, 0.25, 0.5, 0.75}},
+		{[]Value{int64(5), int64(0), int64(-2)}, "int64", []float64{5, 3, 1}},
+		{[]Value{int64(0), int64(3), int64(1), int64(6)}, "float32", []float64{0, 1, 2}}, // dtype=torch.float32
+	} {
+		v, err := fn(tc.args)
+		if err != nil {
+			t.Fatalf("arange%v: %v", tc.args, err)
+		}
+		x := v.(*kernels.Tensor)
+		got := make([]float64, x.Numel())
+		for i := range got {
+			got[i] = x.At(i)
+		}
+		if x.DType.String() != tc.dtype || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("arange%v = %s %v, want %s %v", tc.args, x.DType, got, tc.dtype, tc.want)
+		}
+	}
+	if _, err := fn([]Value{int64(0), int64(3), int64(0)}); err == nil || !strings.Contains(err.Error(), "step must be nonzero") {
+		t.Errorf("step 0: %v", err)
+	}
+	if _, err := fn([]Value{int64(0), int64(3), int64(-1)}); err == nil || !strings.Contains(err.Error(), "inconsistent with step sign") {
+		t.Errorf("wrong sign: %v", err)
+	}
+	if v, err := ops["device"].fn([]Value{"cpu"}); err != nil || v != Device("cpu") {
+		t.Errorf("device = %v, %v", v, err)
+	}
+}
