@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import sys
 
 import numpy as np
@@ -135,8 +136,9 @@ def ulps32(a, b):
     return abs(int(x) - int(y))
 
 
-def same(a, b, path, out, limit=5):
-    """Appends to out where a (native) and b (TorchScript) differ beyond 1 float32 ulp."""
+def walk_tree(a, b, path, leaf, out, limit=5):
+    """Walks two JSON trees side by side: a structural difference (keys, list lengths) is
+    appended to out; every pair of leaves goes to leaf(a, b, path). Stops at limit findings."""
     if len(out) >= limit:
         return
     if isinstance(a, dict) and isinstance(b, dict):
@@ -144,19 +146,32 @@ def same(a, b, path, out, limit=5):
             out.append(f"{path}: keys {sorted(a)} vs {sorted(b)}")
             return
         for k in a:
-            same(a[k], b[k], f"{path}.{k}" if path else k, out, limit)
+            walk_tree(a[k], b[k], f"{path}.{k}" if path else k, leaf, out, limit)
     elif isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             out.append(f"{path}: {len(a)} items vs {len(b)}")
             return
         for i, (x, y) in enumerate(zip(a, b)):
-            same(x, y, f"{path}[{i}]", out, limit)
-    elif isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool) or \
-            isinstance(b, float) and isinstance(a, (int, float)) and not isinstance(a, bool):
-        if a != b and ulps32(a, b) > 1:
-            out.append(f"{path}: native {a!r} vs TorchScript {b!r}")
-    elif a != b or type(a) is not type(b):
-        out.append(f"{path}: native {json.dumps(a)[:80]} vs TorchScript {json.dumps(b)[:80]}")
+            walk_tree(x, y, f"{path}[{i}]", leaf, out, limit)
+    else:
+        leaf(a, b, path)
+
+
+def numbers(a, b):
+    """Whether a and b are two numbers (not booleans), one of them a float."""
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+        and not isinstance(b, bool) and (isinstance(a, float) or isinstance(b, float))
+
+
+def same(a, b, path, out, limit=5):
+    """Appends to out where a (native) and b (TorchScript) differ beyond 1 float32 ulp."""
+    def leaf(x, y, p):
+        if numbers(x, y):
+            if x != y and ulps32(x, y) > 1:
+                out.append(f"{p}: native {x!r} vs TorchScript {y!r}")
+        elif x != y or type(x) is not type(y):
+            out.append(f"{p}: native {json.dumps(x)[:80]} vs TorchScript {json.dumps(y)[:80]}")
+    walk_tree(a, b, path, leaf, out, limit)
 
 
 def native_vs_torchscript(lib, auto, ts, request, tensors):
@@ -202,34 +217,22 @@ def go_vs_libtorch(go, lt):
     note (reported, not hidden), any other difference an error."""
     errors, notes = [], []
 
-    def walk(a, b, path, col, row):
-        if len(errors) >= 5:
-            return
-        if isinstance(a, dict) and isinstance(b, dict):
-            if sorted(a) != sorted(b):
-                errors.append(f"{path}: keys {sorted(a)} vs {sorted(b)}")
-                return
-            for k in a:
-                walk(a[k], b[k], f"{path}.{k}" if path else k, k if col is None else col, row)
-        elif isinstance(a, list) and isinstance(b, list):
-            if len(a) != len(b):
-                errors.append(f"{path}: {len(a)} items vs {len(b)}")
-                return
-            for i, (x, y) in enumerate(zip(a, b)):
-                walk(x, y, f"{path}[{i}]", col, i if row is None else row)
-        elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
-                and not isinstance(b, bool) and (isinstance(a, float) or isinstance(b, float)):
+    def leaf(a, b, path):
+        if numbers(a, b):
             if not close(a, b):
                 errors.append(f"{path}: go {a!r} vs libtorch {b!r}")
-        elif a != b or type(a) is not type(b):
-            feature = col[: -len("_predictions")] if col and col.endswith("_predictions") else None
-            msg = f"{path}: go {json.dumps(a)[:60]} vs libtorch {json.dumps(b)[:60]}"
-            if feature and row is not None and margin_below_tol(lt, feature, row):
-                notes.append(msg + " (libtorch's decision margin is below the tolerance)")
-            else:
-                errors.append(msg)
+            return
+        if a == b and type(a) is type(b):
+            return
+        msg = f"{path}: go {json.dumps(a)[:60]} vs libtorch {json.dumps(b)[:60]}"
+        col = re.match(r"[^.\[]*", path).group(0)
+        row = re.search(r"\[(\d+)\]", path)
+        if col.endswith("_predictions") and row and margin_below_tol(lt, col[: -len("_predictions")], int(row.group(1))):
+            notes.append(msg + " (libtorch's decision margin is below the tolerance)")
+        else:
+            errors.append(msg)
 
-    walk(go, lt, "", None, None)
+    walk_tree(go, lt, "", leaf, errors)
     return errors, notes
 
 
