@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -56,6 +57,10 @@ func SetThreads(n int) error { return check(C.lt_set_threads(C.int(n))) }
 // order ("message (file:line)"), which the shim keeps from libtorch's
 // default handler (stderr); nil when there is none.
 func TakeWarnings() []string {
+	// Most calls warn nothing: one atomic load instead of a cgo call.
+	if atomic.LoadInt32((*int32)(unsafe.Pointer(&C.lt_warnings_pending))) == 0 {
+		return nil
+	}
 	var out *C.char
 	if err := check(C.lt_take_warnings(&out)); err != nil || out == nil {
 		return nil

@@ -69,6 +69,14 @@ WarningQueue &warning_queue() {
   return *q;
 }
 constexpr size_t kMaxWarnings = 256;
+} // namespace
+
+// 1 while the queue holds a warning (set and cleared under the queue's lock,
+// read atomically by Go without a cgo call: most inferences have nothing to
+// take).
+extern "C" int lt_warnings_pending = 0;
+
+namespace {
 
 void queue_warning(const c10::SourceLocation &loc, const std::string &msg) {
   std::ostringstream os;
@@ -79,6 +87,7 @@ void queue_warning(const c10::SourceLocation &loc, const std::string &msg) {
   }
   WarningQueue &q = warning_queue();
   std::lock_guard<std::mutex> lock(q.mu);
+  __atomic_store_n(&lt_warnings_pending, 1, __ATOMIC_RELEASE);
   if (q.items.size() < kMaxWarnings) {
     q.items.push_back(os.str());
   } else {
@@ -277,6 +286,7 @@ char *lt_take_warnings(char **out) {
     }
     q.items.clear();
     q.dropped = 0;
+    __atomic_store_n(&lt_warnings_pending, 0, __ATOMIC_RELEASE);
   }
   *out = joined.empty() ? nullptr : dup_str(joined);
   LT_CATCH

@@ -72,6 +72,11 @@ char *lt_set_threads(int n);
  * threads > 1) are not seen. */
 char *lt_take_warnings(char **out);
 
+/* 1 while lt_take_warnings has something to return, else 0: written by the
+ * shim under its queue lock with atomic stores; read it with an atomic load
+ * (no call) to skip lt_take_warnings when there is nothing to take. */
+extern int lt_warnings_pending;
+
 /* dlopen()s a custom-op library with RTLD_NOW | RTLD_GLOBAL. */
 char *lt_load_library(const char *path);
 
