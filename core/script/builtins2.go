@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
@@ -436,7 +437,7 @@ func inPlace(name string) op {
 		if !ok {
 			return nil, argErr{name + "_ did not give a tensor"}
 		}
-		if fmt.Sprint(r.Shape) != fmt.Sprint(self.Shape) {
+		if !slices.Equal(r.Shape, self.Shape) {
 			return nil, argErr{fmt.Sprintf("output with shape %v doesn't match the broadcast shape %v", self.Shape, r.Shape)}
 		}
 		if kernels.IsFloat(r.DType) && !kernels.IsFloat(self.DType) {
