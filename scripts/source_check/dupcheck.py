@@ -62,20 +62,19 @@ def flat_name(i, rel):
 def run_group(repo, ours_root, group):
     target = os.path.join(repo, "ours")
     shutil.rmtree(target, ignore_errors=True)
-    for i, rel in enumerate(group):
-        dst = os.path.join(target, flat_name(i, rel))
-        os.makedirs(target, exist_ok=True)
-        shutil.copyfile(os.path.join(ours_root, rel), dst)
+    os.makedirs(target)
+    names = {flat_name(i, rel): rel for i, rel in enumerate(group)}
+    for flat, rel in names.items():
+        shutil.copyfile(os.path.join(ours_root, rel), os.path.join(target, flat))
     out = subprocess.run(["duplicates", "--repo", repo, "--change", "--most", "200", "--seconds", "600"],
                          capture_output=True, text=True).stdout
-    rows = [l for l in out.splitlines() if ROW.match(l)]
-    cut = any(l.startswith("(+") for l in out.splitlines()) or any(l.startswith("incomplete:") for l in out.splitlines())
-    crossing = [r for r in rows if "(both added)" not in r]
-    names = {flat_name(i, rel): rel for i, rel in enumerate(group)}
+    lines = out.splitlines()
+    crossing = [l for l in lines if ROW.match(l) and "(both added)" not in l]
+    cut = any(l.startswith(("(+", "incomplete:")) for l in lines)
     return crossing, cut, names, out
 
 
-def check(repo, ours_root, group, depth=0):
+def check(repo, ours_root, group):
     crossing, cut, names, out = run_group(repo, ours_root, group)
     if crossing:
         for r in crossing:
@@ -87,7 +86,7 @@ def check(repo, ours_root, group, depth=0):
             print(f"source-check: duplicates could not finish on {group[0]}:\n{out}", file=sys.stderr)
             return 1
         half = len(group) // 2
-        return check(repo, ours_root, group[:half], depth + 1) + check(repo, ours_root, group[half:], depth + 1)
+        return check(repo, ours_root, group[:half]) + check(repo, ours_root, group[half:])
     return 0
 
 
