@@ -424,10 +424,27 @@ func geluTanh(x float64) float64 {
 	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
 }
 
+// ops maps an operator's name (torch.<name>, ops.prim.<name>, ...) to its
+// implementation; each file of a kernel family adds its own through
+// registerOps in an init function.
 var ops map[string]op
 
+// registerOps adds operators to ops; a name registered twice panics at
+// start-up.
+func registerOps(m map[string]op) {
+	if ops == nil {
+		ops = map[string]op{}
+	}
+	for k, v := range m {
+		if _, dup := ops[k]; dup {
+			panic("script: operator " + k + " registered twice")
+		}
+		ops[k] = v
+	}
+}
+
 func init() {
-	ops = map[string]op{
+	registerOps(map[string]op{
 		"linear": tensorsOp([]string{"input", "weight", "bias"}, 2, nil, func(ts []*kernels.Tensor, _ []int, vs []Value) (Value, error) {
 			b, err := optTensor(vs, 2)
 			if err != nil {
@@ -828,5 +845,5 @@ func init() {
 		}},
 		"prim::min": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, true) }},
 		"prim::max": {params: []string{"a", "b"}, fn: func(vs []Value) (Value, error) { return minMax(vs, false) }},
-	}
+	})
 }

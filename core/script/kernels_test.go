@@ -3,6 +3,7 @@ package script
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
@@ -15,12 +16,34 @@ type kernelCase struct {
 	Outputs map[string]golden.Tensor `json:"outputs"`
 }
 
+// kernelGoldens are the golden files of testdata/kernels, each written by
+// one generator of testdata/gen (golden.json by kernels.py, <family>.json
+// by kernels_<family>.py), with the number of modules each must hold.
+var kernelGoldens = map[string]int{"golden.json": 3}
+
 // TestKernelModules runs testdata/kernels' traced modules (every operator
-// of the Go engine over every dtype, written by testdata/gen/kernels.py)
+// of the Go engine over every dtype, written by testdata/gen/kernels*.py)
 // and compares each output with torch's: dtype and shape equal, integers
 // and bools identical, floats within 1e-5 absolute + 1e-5 relative.
 func TestKernelModules(t *testing.T) {
-	raw, err := os.ReadFile("../../testdata/kernels/golden.json")
+	files, err := filepath.Glob("../../testdata/kernels/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(kernelGoldens) {
+		t.Fatalf("golden files %v, want %d", files, len(kernelGoldens))
+	}
+	outputs := 0
+	for _, file := range files {
+		outputs += runKernelGolden(t, file, kernelGoldens[filepath.Base(file)])
+	}
+	t.Logf("%d outputs compared", outputs)
+}
+
+// runKernelGolden runs the modules of one golden file and returns the
+// number of outputs compared.
+func runKernelGolden(t *testing.T, file string, modules int) int {
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +51,8 @@ func TestKernelModules(t *testing.T) {
 	if err := json.Unmarshal(raw, &all); err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 3 {
-		t.Fatalf("%d modules in golden.json", len(all))
+	if len(all) != modules {
+		t.Fatalf("%d modules in %s, want %d", len(all), file, modules)
 	}
 	outputs := 0
 	for name, cases := range all {
@@ -79,5 +102,5 @@ func TestKernelModules(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d outputs compared", outputs)
+	return outputs
 }
