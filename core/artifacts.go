@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,7 +10,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/artifact"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
-	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/stage"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
@@ -85,16 +84,16 @@ type artifactState struct {
 // artifactInfo describes the model for Info.Artifact.
 func (m *Model) artifactInfo() ArtifactInfo {
 	stages := []string{}
-	if m.art != nil && m.art.whole != nil || m.pre != nil && m.post != nil {
+	if m.art != nil && m.art.whole != nil || m.script.pre != nil && m.script.post != nil {
 		stages = append(stages, "all")
 	}
-	if m.pre != nil {
+	if m.script.pre != nil {
 		stages = append(stages, "preprocess")
 	}
-	if m.pred != nil {
+	if m.script.pred != nil {
 		stages = append(stages, "predict")
 	}
-	if m.post != nil {
+	if m.script.post != nil {
 		stages = append(stages, "postprocess")
 	}
 	if m.art == nil {
@@ -146,7 +145,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	switch a.Kind {
 	case artifact.Module:
 		loadAutoExtensions(export.Files{Predictor: a.Path}, opts.Extensions)
-		if root, err = loadModule(a.Path, "cpu"); err != nil {
+		if root, err = stage.LoadModule(a.Path, "cpu"); err != nil {
 			return nil, err
 		}
 	case artifact.Carton:
@@ -157,7 +156,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		name := a.Path + "!" + artifact.CartonModel
 		root, err = torch.LoadBytes(c.Model, "cpu")
 		if err != nil {
-			return nil, moduleLoadError(name, err)
+			return nil, stage.LoadError(name, err)
 		}
 		c.Model = nil // loaded: no need to keep the bytes
 		m.art.carton = c
@@ -192,7 +191,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		}
 		warnings = append(warnings, err.Error())
 	}
-	if opts.Device != "cpu" && m.pred != nil {
+	if opts.Device != "cpu" && m.script.pred != nil {
 		// InferenceModule.predictor_forward moves its inputs to
 		// self.predictor.device: move the predictor and that attribute.
 		p, err := inner.Submodule("predictor")
@@ -234,6 +233,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		}
 	}
 	m.info.Artifact = m.artifactInfo()
+	m.chooseArtifactStages()
 	if !opts.NoWarmup {
 		m.warmup()
 		m.warmupWhole()
@@ -242,19 +242,6 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	ok = true
 	logf(LogInfo, "loaded %s %s (predictor on %s)", a.Kind, a.Path, opts.Device)
 	return m, nil
-}
-
-// moduleLoadError maps a failed torch load as loadModule does.
-func moduleLoadError(path string, err error) error {
-	msg := err.Error()
-	if sm := missingOpRE.FindStringSubmatch(msg); sm != nil {
-		lib := extensionLibraries[sm[1]]
-		if lib == "" {
-			lib = "the library that defines it"
-		}
-		return status.Errorf(status.Model, "%s needs custom ops of namespace %q, which are not loaded: load %s first with the \"extensions\" load option (%s)", path, sm[1], lib, firstLine(msg))
-	}
-	return status.Errorf(status.Model, "cannot load %s: %s", path, firstLine(msg))
 }
 
 // bindStages points the stage handles at the InferenceModule's staged
@@ -268,105 +255,46 @@ func (m *Model) bindStages(inner *torch.Module) error {
 		}
 	}
 	var err error
-	if m.pre, err = inner.Method("", methods[0]); err != nil {
+	if m.script.pre, err = inner.Method("", methods[0]); err != nil {
 		return err
 	}
-	if m.pred, err = inner.Method("", methods[1]); err != nil {
+	if m.script.pred, err = inner.Method("", methods[1]); err != nil {
 		return err
 	}
-	m.post, err = inner.Method("", methods[2])
+	m.script.post, err = inner.Method("", methods[2])
 	return err
 }
 
-// preInputModule is the module whose input dict table requests fill: the
-// preprocessor, else (an InferenceModule without staged methods) the whole
-// module.
-func (m *Model) preInputModule() *torch.Module {
-	if m.pre == nil && m.art != nil {
-		return m.art.whole
+// chooseArtifactStages sets the stages of an InferenceModule or a Carton:
+// whole-model calls run the whole module (its forward preprocesses and
+// postprocesses itself), staged calls its staged methods; every stage is
+// TorchScript.
+func (m *Model) chooseArtifactStages() {
+	var inputs []export.Feature
+	if m.schema != nil {
+		inputs = m.schema.Inputs
 	}
-	return m.pre
-}
-
-// inferArtifact answers the calls that differ for an InferenceModule or a
-// Carton: whole-model calls (which run the module's forward) and staged
-// calls the module cannot make. handled is false when the three-stage path
-// serves the call.
-func (m *Model) inferArtifact(ctx context.Context, req Request, opts InferOptions) (res *Result, handled bool, err error) {
-	if opts.Stage != StageAll {
-		if m.pre == nil || m.pred == nil || m.post == nil {
-			return nil, true, status.Errorf(status.InvalidArgument, "%s has no staged methods (preprocessor_forward, ...): only the all stage can run", m.art.info.Path)
-		}
-		return nil, false, nil
+	only := m.art.predictionsOnly
+	m.whole = &pipeline{
+		pre:  &stage.Pack{Mod: m.art.whole, Features: inputs},
+		pred: &stage.Script{Mod: m.art.whole, Device: "cpu", Name: "model"},
+		post: &stage.Unflatten{PredictionsOnly: only},
 	}
-	in, err := m.tableInput(m.art.whole, req)
-	if err != nil {
-		return nil, true, err
+	if m.script.pre != nil {
+		m.staged.pre = &stage.ScriptPre{Mod: m.script.pre, Features: inputs}
 	}
-	defer in.Free()
-	out, err := forward(m.art.whole, in, "cpu", "model")
-	if err != nil {
-		return nil, true, err
+	if m.script.pred != nil {
+		m.staged.pred = &stage.Script{Mod: m.script.pred, Device: m.device, Name: "predictor"}
 	}
-	defer out.Free()
-	if err := alive(ctx, "after the model"); err != nil {
-		return nil, true, err
+	if m.script.post != nil {
+		m.staged.post = &stage.ScriptPost{Mod: m.script.post, PredictionsOnly: only}
 	}
-	entries, err := m.outputEntries(out, "model")
-	if err != nil {
-		return nil, true, err
-	}
-	res, err = m.encode(entries, opts)
-	return res, true, err
-}
-
-// outputEntries unflattens a module's output dict into entries grouped by
-// feature: the postprocessor's flat "<f>::<key>" dict, InferenceModule's
-// nested {f: {key: value}}, or a Carton module's {f: predictions}.
-func (m *Model) outputEntries(out *torch.Value, stage string) ([]response.Entry, error) {
-	d, err := toDict(out, stage)
-	if err != nil {
-		return nil, err
-	}
-	return groupByFeature(m.flattenOutputs(d)), nil
-}
-
-// flattenOutputs turns an output dict into entries (see outputEntries); for
-// a Carton only the predictions are kept.
-func (m *Model) flattenOutputs(d *torch.Dict) []response.Entry {
-	entries := make([]response.Entry, 0, len(d.Keys))
-	for i, k := range d.Keys {
-		switch v := d.Values[i].(type) {
-		case *torch.Dict:
-			for j, key := range v.Keys {
-				entries = append(entries, response.Entry{Feature: k, Key: key, Value: v.Values[j]})
-			}
-		default:
-			if m.art != nil && m.art.predictionsOnly && !strings.Contains(k, "::") {
-				// The Carton module's {feature: predictions}.
-				entries = append(entries, response.Entry{Feature: k, Key: "predictions", Value: v})
-				continue
-			}
-			f, key := response.Split(k)
-			entries = append(entries, response.Entry{Feature: f, Key: key, Value: v})
-		}
-	}
-	if m.art != nil && m.art.predictionsOnly {
-		kept := entries[:0]
-		for _, e := range entries {
-			if e.Key == "predictions" {
-				kept = append(kept, e)
-			}
-		}
-		entries = kept
-	}
-	return entries
 }
 
 // warmupWhole runs the whole module's forward a few times on generated
 // rows (warmup runs the staged methods, whose graphs are separate).
 func (m *Model) warmupWhole() {
-	if m.schema == nil || m.art == nil || m.art.whole == nil {
+	if m.schema == nil || m.whole == nil {
 		return
 	}
 	inputs := make([]featurize.Input, len(m.schema.Inputs))
@@ -378,15 +306,7 @@ func (m *Model) warmupWhole() {
 		inputs[i] = x
 	}
 	for run := 0; run < warmupRuns; run++ {
-		in, err := m.buildInput(m.art.whole, inputs)
-		if err == nil {
-			var out *torch.Value
-			if out, err = forward(m.art.whole, in, "cpu", "model"); err == nil {
-				out.Free()
-			}
-			in.Free()
-		}
-		if err != nil {
+		if _, err := runAll(*m.whole, inputs); err != nil {
 			logf(LogWarn, "warm-up of the whole module failed: %v", err)
 			return
 		}

@@ -22,8 +22,8 @@ func (m *Model) warmup() {
 	if m.schema == nil || m.files.Preprocessor == "" || m.files.Postprocessor == "" {
 		return
 	}
-	if m.pre != nil { // nil without libtorch: only the Go stages run
-		if vt, err := m.pre.InputValueType(); err == nil {
+	if m.script.pre != nil { // nil without libtorch: only the Go stages run
+		if vt, err := m.script.pre.InputValueType(); err == nil {
 			for _, w := range inputWarnings(m.schema, vt) { // consistency.go
 				m.warn(w)
 			}
@@ -39,7 +39,7 @@ func (m *Model) warmup() {
 		inputs[i] = in
 	}
 	for run := 0; run < warmupRuns; run++ {
-		entries, err := m.warmupOnce(inputs)
+		entries, err := runAll(m.staged, inputs)
 		if err != nil {
 			// In Info.Warnings too: a failing warm-up usually means the JSON
 			// files contradict the modules (consistency.go).
@@ -53,23 +53,6 @@ func (m *Model) warmup() {
 			}
 		}
 	}
-}
-
-func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
-	if m.goPred != nil {
-		return m.pipelineGo(inputs)
-	}
-	pre, err := m.preprocessFeatures(inputs)
-	if err != nil {
-		return nil, err
-	}
-	defer pre.Free()
-	pred, err := forward(m.pred, pre, m.device, "predictor")
-	if err != nil {
-		return nil, err
-	}
-	defer pred.Free()
-	return m.postEntries(pred)
 }
 
 // recordKeys stores each output's real postprocessor keys in the model info.
