@@ -1,13 +1,21 @@
-// Package core is ludwig-infer's Go API: it loads a Ludwig TorchScript export
-// and runs its three stages (preprocessor, predictor, postprocessor) on JSON
-// requests and tensor buffers, answering in the output forms shared by every
-// binding (features, columns, full). The C ABI (capi/) is a thin layer over
-// this package.
+// Package core is ludwig-infer's Go API: it loads a Ludwig export (or an
+// InferenceModule or a Carton) and answers JSON requests and tensor buffers
+// in the output forms shared by every binding (features, columns, full).
+// The C ABI (capi/) is a thin layer over this package.
+//
+// Load opens the model and chooses, once, what runs each of its three
+// stages (core/stage: a TorchScript module in libtorch, or Go - the Go
+// engine's predictor, core/engine, and the native pre- and postprocessors,
+// core/native) from the "engine" and "stages" options and the build
+// (load.go, stages.go, artifacts.go). Infer runs the pipeline
+// (pipeline.go): decode, featurise, preprocess, predict, postprocess,
+// encode. Close frees the modules. docs/go-engine.md ("Stages") tells which
+// implementation runs when.
 //
 // Loading a model with libtorch executes code stored in its .pt files: load
 // only models you trust. The Go engine ("engine": "go", and builds without
 // libtorch) runs only the TorchScript subset it implements, with no file,
-// network or process access and bounded steps and memory (goengine.go).
+// network or process access and bounded steps and memory (core/script).
 package core
 
 import (
