@@ -5,6 +5,7 @@ import (
 
 	"github.com/ludwig-infer/ludwig-infer/core/engine"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/extension"
 	"github.com/ludwig-infer/ludwig-infer/core/stage"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
@@ -77,7 +78,7 @@ func loadExport(dir, eng string, opts LoadOptions) (*Model, error) {
 		if err := prepareLoad(opts); err != nil {
 			return nil, err
 		}
-		loadAutoExtensions(files, opts.Extensions)
+		extension.LoadAuto(files, opts.Extensions, extensionLog)
 	} else if err := firstLoad(); err != nil {
 		return nil, err
 	}
