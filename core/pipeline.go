@@ -94,17 +94,15 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 	}
 	switch opts.Stage {
 	case StageAll:
-		start := time.Now()
-		pre, err := m.preprocess(p, req)
+		pre, err := m.preprocess(p, req, tm)
 		if err != nil {
 			return nil, err
 		}
 		defer pre.Free()
-		tm.Preprocess = time.Since(start)
 		if err := alive(ctx, "before the predictor"); err != nil {
 			return nil, err
 		}
-		start = time.Now()
+		start := time.Now()
 		pred, err := p.pred.Predict(pre)
 		if err != nil {
 			return nil, err
@@ -119,13 +117,11 @@ func (m *Model) Infer(ctx context.Context, req Request, opts InferOptions) (*Res
 		tm.Postprocess = time.Since(start)
 		return res, err
 	case StagePreprocess:
-		start := time.Now()
-		pre, err := m.preprocess(p, req)
+		pre, err := m.preprocess(p, req, tm)
 		if err != nil {
 			return nil, err
 		}
 		defer pre.Free()
-		tm.Preprocess = time.Since(start)
 		return tensorResult(pre, opts.TensorOutputs)
 	case StagePredict:
 		in, err := decodeTensors(req)
@@ -191,13 +187,16 @@ func alive(ctx context.Context, when string) error {
 }
 
 // preprocess decodes and featurises a table request and runs p's
-// preprocessor on it.
-func (m *Model) preprocess(p pipeline, req Request) (*stage.Batch, error) {
+// preprocessor on it, timing both in tm.Preprocess.
+func (m *Model) preprocess(p pipeline, req Request, tm *Timings) (*stage.Batch, error) {
+	start := time.Now()
 	inputs, err := m.featurise(req)
 	if err != nil {
 		return nil, err
 	}
-	return p.pre.Preprocess(inputs)
+	b, err := p.pre.Preprocess(inputs)
+	tm.Preprocess = time.Since(start)
+	return b, err
 }
 
 // postprocess runs p's postprocessor and encodes its output.
