@@ -122,24 +122,24 @@ func Parse(hyperparameters, metadata []byte) (*Model, error) {
 // this package uses; Preprocessing holds the feature's preprocessing
 // parameters as training resolved them (computed_fill_value included).
 type featureMeta struct {
-	Str2Idx            orderedInts       `json:"str2idx"`
-	Idx2Str            []string          `json:"idx2str"`
-	Str2Freq           orderedInts       `json:"str2freq"`
-	Str2Bool           map[string]bool   `json:"str2bool"`
-	Bool2Str           []string          `json:"bool2str"`
-	Mean               *float64          `json:"mean"`
-	Std                *float64          `json:"std"`
-	Min                *float64          `json:"min"`
-	Max                *float64          `json:"max"`
-	Q1                 *float64          `json:"q1"`
-	Q2                 *float64          `json:"q2"`
-	Q3                 *float64          `json:"q3"`
-	VectorSize         *int              `json:"vector_size"`
-	MaxSequenceLength  *int              `json:"max_sequence_length"`
-	MaxTimeseriesLen   *int              `json:"max_timeseries_length"`
-	PaddingSymbol      string            `json:"padding_symbol"`
-	UnknownSymbol      string            `json:"unknown_symbol"`
-	Preprocessing      preprocessing     `json:"preprocessing"`
+	Str2Idx           orderedInts     `json:"str2idx"`
+	Idx2Str           []string        `json:"idx2str"`
+	Str2Freq          orderedInts     `json:"str2freq"`
+	Str2Bool          map[string]bool `json:"str2bool"`
+	Bool2Str          []string        `json:"bool2str"`
+	Mean              *float64        `json:"mean"`
+	Std               *float64        `json:"std"`
+	Min               *float64        `json:"min"`
+	Max               *float64        `json:"max"`
+	Q1                *float64        `json:"q1"`
+	Q2                *float64        `json:"q2"`
+	Q3                *float64        `json:"q3"`
+	VectorSize        *int            `json:"vector_size"`
+	MaxSequenceLength *int            `json:"max_sequence_length"`
+	MaxTimeseriesLen  *int            `json:"max_timeseries_length"`
+	PaddingSymbol     string          `json:"padding_symbol"`
+	UnknownSymbol     string          `json:"unknown_symbol"`
+	Preprocessing     preprocessing   `json:"preprocessing"`
 }
 
 // preprocessing holds the preprocessing parameters used here.

@@ -84,8 +84,8 @@ func TestBinaryUnseenStringIsAnError(t *testing.T) {
 func TestBinaryCastsOverTheBatch(t *testing.T) {
 	m := model(t, `{"name": "b", "type": "binary"}`, `{"preprocessing": {"missing_value_strategy": "fill_with_false", "computed_fill_value": false}}`)
 	for _, c := range []struct{ rows, want string }{
-		{`[{"b": 2}, {"b": 0}, {"b": -1.5}]`, "[1 0 1]"},                 // numbers: nonzero
-		{`[{"b": "TRUE"}, {"b": "false"}, {"b": true}]`, "[1 0 1]"},        // pandas booleans
+		{`[{"b": 2}, {"b": 0}, {"b": -1.5}]`, "[1 0 1]"},                       // numbers: nonzero
+		{`[{"b": "TRUE"}, {"b": "false"}, {"b": true}]`, "[1 0 1]"},            // pandas booleans
 		{`[{"b": "yes"}, {"b": "N"}, {"b": "1.0"}, {"b": null}]`, "[1 0 1 0]"}, // str2bool spellings
 	} {
 		got, err := pre(t, m, c.rows)
