@@ -53,6 +53,11 @@ type golden struct {
 	Inputs        map[string]goldenTensor `json:"inputs"`
 	Outputs       map[string]goldenTensor `json:"outputs"`
 	Columns       [][2]json.RawMessage    `json:"columns"`
+	// GraphInputs are the user inputs of the stock torch_export graph.
+	GraphInputs map[string]struct {
+		DType string  `json:"dtype"`
+		Shape []int64 `json:"shape"`
+	} `json:"graph_inputs"`
 }
 
 func goldenCases(t *testing.T) []string {
@@ -124,6 +129,29 @@ func TestGoldenPreprocess(t *testing.T) {
 					if v := n.Float64At(j); !close32(v, w) {
 						t.Errorf("%s[%d] (row %d) = %v, Ludwig %v", n.Name, j, j/max(1, len(want.Data)/table.Rows), v, w)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestGoldenGraphInputs checks InputSpecs against the inputs of the graph
+// `ludwig export_model -f torch_export` wrote for the same model: dtype and
+// shape past the batch (which that export fixes at 2).
+func TestGoldenGraphInputs(t *testing.T) {
+	for _, dir := range goldenCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, g, _ := readGolden(t, dir)
+			if len(g.GraphInputs) != len(m.InputSpecs()) {
+				t.Fatalf("graph has %d inputs, InputSpecs %d", len(g.GraphInputs), len(m.InputSpecs()))
+			}
+			for _, s := range m.InputSpecs() {
+				gi, ok := g.GraphInputs[s.Name]
+				if !ok {
+					t.Fatalf("graph has no input %q", s.Name)
+				}
+				if gi.DType != s.DType.String() || fmt.Sprint(gi.Shape[1:]) != fmt.Sprint(s.Shape[1:]) || s.Shape[0] != -1 {
+					t.Errorf("%s: spec %s %v, graph %s %v", s.Name, s.DType, s.Shape, gi.DType, gi.Shape)
 				}
 			}
 		})

@@ -93,23 +93,27 @@ func (m *Model) OutputNames() []string {
 // Postprocess turns the graph's outputs (get returns "<feature>::logits")
 // into LudwigModel.predict's columns, in its order: Ludwig's predict module
 // (sigmoid/softmax/argmax, thresholds, clip) then each feature's
-// postprocess_predictions. rows is the batch size. A missing or misshapen
-// output is status.Runtime.
+// postprocess_predictions. LudwigModel.predict's DataFrame has first every
+// feature's predict-module columns (features in config order, each in its
+// module's key order), then the columns each postprocess_predictions adds
+// (binary: one per label and _probability; category: _probability and one
+// per label; text: _response and _probability; sequence: _probability).
+// rows is the batch size. A missing or misshapen output is status.Runtime.
 func (m *Model) Postprocess(get func(name string) (tensor.Tensor, bool), rows int) ([]Column, error) {
-	var out []Column
+	var base, derived []Column
 	for _, f := range m.outputs {
 		name := f.name + "::logits"
 		t, ok := get(name)
 		if !ok {
 			return nil, status.Errorf(status.Runtime, "output feature %q: the model returned no %q", f.name, name)
 		}
-		cols, err := f.postprocess(t, rows)
+		b, d, err := f.postprocess(t, rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, cols...)
+		base, derived = append(base, b...), append(derived, d...)
 	}
-	return out, nil
+	return append(base, derived...), nil
 }
 
 // logits checks t holds rows*width floats (its leading dimension rows) and
@@ -136,44 +140,52 @@ func (f *outputFeature) logits(t tensor.Tensor, rows int) ([]float32, int, error
 	return x, w, nil
 }
 
-func (f *outputFeature) postprocess(t tensor.Tensor, rows int) ([]Column, error) {
+// postprocess returns the feature's predict-module columns and the columns
+// its postprocess_predictions adds.
+func (f *outputFeature) postprocess(t tensor.Tensor, rows int) (base, derived []Column, err error) {
 	x, w, err := f.logits(t, rows)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	shapeErr := func(format string, args ...any) ([]Column, []Column, error) {
+		return nil, nil, status.Errorf(status.Runtime, "output feature %q: logits have shape %v%s", f.name, t.Shape, fmt.Sprintf(format, args...))
 	}
 	switch f.typ {
 	case "binary":
 		if w != 1 {
-			return nil, status.Errorf(status.Runtime, "output feature %q: logits have shape %v, want [%d]", f.name, t.Shape, rows)
+			return shapeErr(", want [%d]", rows)
 		}
-		return f.binary(x), nil
+		base, derived = f.binary(x)
+		return base, derived, nil
 	case "number":
 		if w != 1 {
-			return nil, status.Errorf(status.Runtime, "output feature %q: logits have shape %v, want [%d]", f.name, t.Shape, rows)
+			return shapeErr(", want [%d]", rows)
 		}
-		return f.number(x), nil
+		return f.number(x), nil, nil
 	case "category":
 		if w != len(f.labels) {
-			return nil, status.Errorf(status.Runtime, "output feature %q: logits have %d classes, the vocabulary %d", f.name, w, len(f.labels))
+			return shapeErr(": %d classes, the vocabulary has %d", w, len(f.labels))
 		}
-		return f.category(x, w), nil
+		base, derived = f.category(x, w)
+		return base, derived, nil
 	case "set":
 		if w != len(f.labels) {
-			return nil, status.Errorf(status.Runtime, "output feature %q: logits have %d classes, the vocabulary %d", f.name, w, len(f.labels))
+			return shapeErr(": %d classes, the vocabulary has %d", w, len(f.labels))
 		}
-		return f.set(x, w), nil
+		return f.set(x, w), nil, nil
 	case "sequence", "text":
 		if len(t.Shape) != 3 {
-			return nil, status.Errorf(status.Runtime, "output feature %q: logits have shape %v, want [batch, length, vocabulary]", f.name, t.Shape)
+			return shapeErr(", want [batch, length, vocabulary]")
 		}
-		return f.sequence(x, rows, int(t.Shape[1]), int(t.Shape[2])), nil
+		base, derived = f.sequence(x, rows, int(t.Shape[1]), int(t.Shape[2]))
+		return base, derived, nil
 	}
 	// vector: the logits are the predictions.
 	vals := make([][]float32, rows)
 	for i := range vals {
 		vals[i] = x[i*w : (i+1)*w]
 	}
-	return []Column{{f.name, "predictions", vals}}, nil
+	return []Column{{f.name, "predictions", vals}}, nil, nil
 }
 
 func sigmoid32(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
@@ -181,7 +193,7 @@ func sigmoid32(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)
 // binary: P(true) = sigmoid(logit), prediction P >= threshold, then the
 // labels (bool2str), the [P(false), P(true)] list, one column per label and
 // the probability of the larger side.
-func (f *outputFeature) binary(x []float32) []Column {
+func (f *outputFeature) binary(x []float32) (base, derived []Column) {
 	n := len(x)
 	probs := make([][]float32, n)
 	pFalse, pTrue, prob := make([]float32, n), make([]float32, n), make([]float32, n)
@@ -203,13 +215,12 @@ func (f *outputFeature) binary(x []float32) []Column {
 	if f.hasBool2Str {
 		predCol = labels
 	}
-	return []Column{
-		{f.name, "probabilities", probs},
-		{f.name, "predictions", predCol},
-		{f.name, "probabilities_" + f.labels[0], pFalse},
-		{f.name, "probabilities_" + f.labels[1], pTrue},
-		{f.name, "probability", prob},
-	}
+	return []Column{{f.name, "probabilities", probs}, {f.name, "predictions", predCol}},
+		[]Column{
+			{f.name, "probabilities_" + f.labels[0], pFalse},
+			{f.name, "probabilities_" + f.labels[1], pTrue},
+			{f.name, "probability", prob},
+		}
 }
 
 // number: clip, then the normalization's inverse in float32.
@@ -274,7 +285,7 @@ func argmax(x []float32) int {
 
 // category: softmax, argmax's label, the probabilities, the largest
 // probability, then one column per label of idx2str.
-func (f *outputFeature) category(x []float32, w int) []Column {
+func (f *outputFeature) category(x []float32, w int) (base, derived []Column) {
 	n := len(x) / max(w, 1)
 	preds := make([]string, n)
 	probs := make([][]float32, n)
@@ -284,19 +295,15 @@ func (f *outputFeature) category(x []float32, w int) []Column {
 		k := argmax(p)
 		preds[i], probs[i], prob[i] = f.labels[k], p, p[k]
 	}
-	cols := []Column{
-		{f.name, "probabilities", probs},
-		{f.name, "predictions", preds},
-		{f.name, "probability", prob},
-	}
+	derived = []Column{{f.name, "probability", prob}}
 	for j, label := range f.labels {
 		pj := make([]float32, n)
 		for i := range n {
 			pj[i] = probs[i][j]
 		}
-		cols = append(cols, Column{f.name, "probabilities_" + label, pj})
+		derived = append(derived, Column{f.name, "probabilities_" + label, pj})
 	}
-	return cols
+	return []Column{{f.name, "predictions", preds}, {f.name, "probabilities", probs}}, derived
 }
 
 // set: sigmoid per label; the labels at or above the threshold and their
@@ -315,14 +322,14 @@ func (f *outputFeature) set(x []float32, w int) []Column {
 			}
 		}
 	}
-	return []Column{{f.name, "probabilities", probs}, {f.name, "predictions", preds}}
+	return []Column{{f.name, "predictions", preds}, {f.name, "probabilities", probs}}
 }
 
 // sequence: per step softmax and argmax; the tokens of the first
 // max_sequence_length steps, each step's largest probability, the sum of
 // their logs (clipped to [1e-10, 1]) and, for text, the tokens joined by
 // spaces.
-func (f *outputFeature) sequence(x []float32, rows, steps, vocab int) []Column {
+func (f *outputFeature) sequence(x []float32, rows, steps, vocab int) (base, derived []Column) {
 	preds := make([][]string, rows)
 	probs := make([][]float32, rows)
 	prob := make([]float32, rows)
@@ -350,11 +357,11 @@ func (f *outputFeature) sequence(x []float32, rows, steps, vocab int) []Column {
 		preds[i], probs[i], prob[i] = toks, maxp, logSum
 		resp[i] = joinSpace(toks)
 	}
-	cols := []Column{{f.name, "probabilities", probs}, {f.name, "predictions", preds}}
 	if f.typ == "text" {
-		cols = append(cols, Column{f.name, "response", resp})
+		derived = append(derived, Column{f.name, "response", resp})
 	}
-	return append(cols, Column{f.name, "probability", prob})
+	derived = append(derived, Column{f.name, "probability", prob})
+	return []Column{{f.name, "predictions", preds}, {f.name, "probabilities", probs}}, derived
 }
 
 func joinSpace(s []string) string {

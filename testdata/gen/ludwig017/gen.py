@@ -10,8 +10,9 @@ edge-case rows while recording, through a wrapper around the predictor's
 forward call, the tensors the model received and the model's raw outputs.
 It writes testdata/pyproc/<case>/{model_hyperparameters.json,
 training_set_metadata.json,golden.json}: the rows (as JSON records), the
-inputs (dtype, shape, values), the model outputs and predict's columns in
-their order.
+inputs (dtype, shape, values), the model's `<feature>::logits` outputs,
+predict's columns in their order, and the input specs of the graph that
+LudwigModel.export_model(format="torch_export") writes (model.pt2).
 """
 
 import json
@@ -33,7 +34,7 @@ from ludwig.models import predictor as predictor_mod
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pyproc")
 
-WORDS = ["red", "green", "blue", "fast", "slow", "big", "small", "cat", "dog", "sun"]
+WORDS = ["red", "green", "blue", "fast", "slow", "big", "small", "cat", "dog", "sun", "été"]
 H3_CELLS = [617700169958293503, 617700169958031359, 617700169961177087, 617700169964847103]
 
 
@@ -95,7 +96,8 @@ CASES = {
             {"name": "day", "type": "date", "preprocessing": {"datetime_format": "%Y-%m-%d",
                                                                  "fill_value": "2000-01-01"}},
             {"name": "cell", "type": "h3"},
-            {"name": "text", "type": "text", "preprocessing": {"tokenizer": "space_punct", "max_sequence_length": 6}},
+            {"name": "text", "type": "text", "preprocessing": {"tokenizer": "space_punct", "max_sequence_length": 6,
+                                                                 "lowercase": True}},
             {"name": "seq", "type": "sequence", "preprocessing": {"tokenizer": "space", "max_sequence_length": 5,
                                                                     "padding": "left"}},
             {"name": "ts", "type": "timeseries", "preprocessing": {"timeseries_length_limit": 4}},
@@ -134,7 +136,7 @@ EDGE = {
     "tabular": [
         {"yes_no": "Yes", "flag": False, "num_z": 100.0, "num_mm": None, "num_log": 3.0, "num_iq": 50.0,
          "city": "rome", "tags": "a zz", "words": "red red Blue", "vec": "0.5 -0.25 1e-3",
-         "day": "2024-02-29", "cell": H3_CELLS[1], "text": "ÉCOLE, café: Straße!! x y z",
+         "day": "2024-02-29", "cell": H3_CELLS[1], "text": "ÉTÉ, Été: RED!! x y z",
          "seq": "dog cat sun fast slow big", "ts": "0.5 nan 0.25 1 2 3", "out_bin": True},
         {"yes_no": "No", "flag": True, "num_z": None, "num_mm": 7.0, "num_log": 0.5, "num_iq": None,
          "city": " Oslo ", "tags": "d", "words": "", "vec": "1 2 3", "day": "not a date",
@@ -171,6 +173,23 @@ def tensor_json(t):
                              else t.reshape(-1).numpy())}
 
 
+def export_specs(model, work):
+    """Exports with the stock torch_export path and returns the graph's user inputs: {name: {dtype, shape}}."""
+    out = os.path.join(work, "export")
+    path = model.export_model(out, format="torch_export")
+    ep = torch.export.load(path)
+    specs = {}
+    placeholders = {n.name: n for n in ep.graph.nodes if n.op == "placeholder"}
+    for spec in ep.graph_signature.input_specs:
+        if spec.kind != torch.export.graph_signature.InputKind.USER_INPUT:
+            continue
+        val = placeholders[spec.arg.name].meta["val"]
+        specs[spec.arg.name] = {"dtype": str(val.dtype).replace("torch.", ""), "shape": [int(d) for d in val.shape]}
+    # The user inputs are the flattened input dict: map them back to the feature names.
+    names = list(model.model.input_features.keys())
+    return dict(zip(names, specs.values())) if len(names) == len(specs) else specs
+
+
 def run_case(name, config, work):
     rows = rng_rows(60, seed=len(name))
     train = pd.DataFrame(rows)
@@ -182,6 +201,8 @@ def run_case(name, config, work):
     mdir = os.path.join(work, name)
     model.save(mdir)
 
+    graph_inputs = export_specs(model, work)
+
     predict_rows = rng_rows(4, seed=100 + len(name)) + EDGE[name]
     in_names = [f["name"] for f in config["input_features"]]
     records = [{k: r.get(k) for k in in_names} for r in predict_rows]
@@ -192,7 +213,7 @@ def run_case(name, config, work):
 
     def capture(self, inputs):
         outputs = original(self, inputs)
-        captured.append(({k: v.clone() for k, v in inputs.items()}, {k: v.clone() for k, v in outputs.items()}))
+        captured.append(({k: v.clone() for k, v in inputs.items()}, {k: v.clone() for k, v in outputs.items() if isinstance(v, torch.Tensor)}))
         return outputs
 
     predictor_mod.Predictor._predict_on_inputs = capture
@@ -206,7 +227,7 @@ def run_case(name, config, work):
     dest = os.path.join(OUT, name)
     os.makedirs(dest, exist_ok=True)
     for f in ("model_hyperparameters.json", "training_set_metadata.json"):
-        with open(os.path.join(mdir, "model", f)) as src:
+        with open(os.path.join(mdir, f)) as src:
             data = json.load(src)
         data.pop("data_train_parquet_fp", None)
         data.pop("src", None)
@@ -219,8 +240,9 @@ def run_case(name, config, work):
         "records": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                     for r in records],
         "inputs": {k: tensor_json(v) for k, v in inputs.items()},
-        "outputs": {k: tensor_json(v) for k, v in outputs.items() if isinstance(v, torch.Tensor)},
+        "outputs": {k: tensor_json(v) for k, v in outputs.items() if k.endswith("::logits")},
         "columns": [[c, jsonable(list(preds[c]))] for c in preds.columns],
+        "graph_inputs": graph_inputs,
     }
     with open(os.path.join(dest, "golden.json"), "w") as f:
         json.dump(golden, f, indent=None, allow_nan=False)
