@@ -6,9 +6,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/request"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -58,6 +60,13 @@ type golden struct {
 		DType string  `json:"dtype"`
 		Shape []int64 `json:"shape"`
 	} `json:"graph_inputs"`
+	// Probes are values predicted alone in the first record, with what
+	// Ludwig raised for them (nil: it predicted).
+	Probes []struct {
+		Column string          `json:"column"`
+		Value  json.RawMessage `json:"value"`
+		Error  *string         `json:"error"`
+	} `json:"probes"`
 }
 
 func goldenCases(t *testing.T) []string {
@@ -132,6 +141,45 @@ func TestGoldenPreprocess(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGoldenProbes checks that values Ludwig refuses are refused with
+// status.Input naming the feature and the row, and that values it takes
+// are taken.
+func TestGoldenProbes(t *testing.T) {
+	n := 0
+	for _, dir := range goldenCases(t) {
+		m, g, _ := readGolden(t, dir)
+		var records []map[string]json.RawMessage
+		if err := json.Unmarshal(g.Records, &records); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range g.Probes {
+			n++
+			row := map[string]json.RawMessage{}
+			for k, v := range records[0] {
+				row[k] = v
+			}
+			row[p.Column] = p.Value
+			b, _ := json.Marshal([]any{row})
+			table, err := request.Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = m.Preprocess(table)
+			switch {
+			case p.Error == nil && err != nil:
+				t.Errorf("%s=%s: Ludwig predicts, we fail: %v", p.Column, p.Value, err)
+			case p.Error != nil && err == nil:
+				t.Errorf("%s=%s: Ludwig raises %s, we predict", p.Column, p.Value, *p.Error)
+			case err != nil && (status.CodeOf(err) != status.Input || !strings.Contains(err.Error(), fmt.Sprintf("input feature %q", p.Column)) || !strings.Contains(err.Error(), "row 0")):
+				t.Errorf("%s=%s: error %q (%s) should be LI_ERR_INPUT naming the feature and row 0", p.Column, p.Value, err, status.CodeOf(err))
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no probes in the goldens")
 	}
 }
 

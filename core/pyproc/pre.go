@@ -216,32 +216,25 @@ func (m *Model) Preprocess(t *request.Table) ([]Named, error) {
 	return out, nil
 }
 
+// preprocessors are the per-type steps after the missing-value fill.
+var preprocessors = map[string]func(*inputFeature, []value) (tensor.Tensor, error){
+	"binary": (*inputFeature).binary, "number": (*inputFeature).number,
+	"category": (*inputFeature).category, "set": (*inputFeature).setBag, "bag": (*inputFeature).setBag,
+	"text": (*inputFeature).sequence, "sequence": (*inputFeature).sequence,
+	"timeseries": (*inputFeature).timeseries, "vector": (*inputFeature).vector,
+	"date": (*inputFeature).date, "h3": (*inputFeature).h3,
+}
+
 func (f *inputFeature) preprocess(col *request.Column) (tensor.Tensor, error) {
 	vals, err := objectValues(f, col)
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	switch f.typ {
-	case "binary":
-		return f.binary(vals)
-	case "number":
-		return f.number(vals)
-	case "category":
-		return f.category(vals)
-	case "set", "bag":
-		return f.setBag(vals)
-	case "text", "sequence":
-		return f.sequence(vals)
-	case "timeseries":
-		return f.timeseries(vals)
-	case "vector":
-		return f.vector(vals)
-	case "date":
-		return f.date(vals)
-	case "h3":
-		return f.h3(vals)
+	step, ok := preprocessors[f.typ]
+	if !ok {
+		return tensor.Tensor{}, f.err("feature type %q is not supported", f.typ)
 	}
-	return tensor.Tensor{}, f.err("feature type %q is not supported", f.typ)
+	return step(f, vals)
 }
 
 // boolTrue and boolFalse are the spellings strings_utils.str2bool knows
@@ -261,7 +254,7 @@ func (f *inputFeature) binary(vals []value) (tensor.Tensor, error) {
 	out := make([]byte, len(vals))
 	allNumbers, allBools := true, true
 	for _, v := range vals {
-		if math.IsNaN(v.float()) && !(v.cell.Kind == request.Float || v.cell.Kind == request.String && strings.EqualFold(strings.TrimSpace(v.cell.Str), "nan")) {
+		if math.IsNaN(v.pyFloat()) && !(v.cell.Kind == request.Float || v.cell.Kind == request.String && isNaNSpelling(v.cell.Str)) {
 			allNumbers = false
 		}
 		s, err := v.str()
@@ -276,7 +269,7 @@ func (f *inputFeature) binary(vals []value) (tensor.Tensor, error) {
 	for i, v := range vals {
 		switch {
 		case allNumbers:
-			if v.float() != 0 {
+			if v.pyFloat() != 0 {
 				out[i] = 1
 			}
 		case allBools:
@@ -521,7 +514,7 @@ func (f *inputFeature) timeseries(vals []value) (tensor.Tensor, error) {
 		xs := make([]float32, len(toks))
 		for j, t := range toks {
 			v := parsePyFloat(t)
-			if math.IsNaN(v) && !strings.EqualFold(strings.TrimSpace(strings.TrimLeft(t, "+-")), "nan") {
+			if math.IsNaN(v) && !isNaNSpelling(t) {
 				return tensor.Tensor{}, f.rowErr(i, "%q is not a number", t)
 			}
 			if math.IsNaN(v) {
@@ -553,7 +546,7 @@ func (f *inputFeature) vector(vals []value) (tensor.Tensor, error) {
 		case request.String:
 			for _, t := range strings.Fields(v.cell.Str) {
 				x := parsePyFloat(t)
-				if math.IsNaN(x) && !strings.EqualFold(strings.TrimLeft(t, "+-"), "nan") {
+				if math.IsNaN(x) && !isNaNSpelling(t) {
 					return tensor.Tensor{}, f.rowErr(i, "could not convert %q to a float", t)
 				}
 				xs = append(xs, x)

@@ -46,8 +46,17 @@ func (v value) str() (string, error) {
 
 // float returns v as pandas.to_numeric(errors="coerce") does: numbers and
 // booleans as floats, numeric strings parsed (surrounding whitespace
-// allowed), anything else NaN.
+// allowed, no underscores), anything else NaN.
 func (v value) float() float64 {
+	if v.cell.Kind == request.String && strings.Contains(v.cell.Str, "_") {
+		return math.NaN()
+	}
+	return v.pyFloat()
+}
+
+// pyFloat returns v as Python's float() does for numbers, booleans and
+// strings (underscores between digits allowed), NaN for anything else.
+func (v value) pyFloat() float64 {
 	c := v.cell
 	switch c.Kind {
 	case request.Int, request.Float, request.BigInt:
@@ -94,6 +103,12 @@ func parsePyFloat(s string) float64 {
 		return math.NaN()
 	}
 	return f
+}
+
+// isNaNSpelling reports whether s is a spelling of NaN that Python's
+// float() accepts ("nan", " -NaN ").
+func isNaNSpelling(s string) bool {
+	return strings.EqualFold(strings.TrimLeft(strings.TrimSpace(s), "+-"), "nan")
 }
 
 // fillCell turns a JSON fill value (computed_fill_value) into a cell of its

@@ -128,7 +128,34 @@ CASES = {
         ],
         "combiner": {"type": "concat"},
     },
+    # booleans given as strings, bfill, a category vocabulary with <UNK>, output options
+    "options": {
+        "input_features": [
+            {"name": "flag", "type": "binary"},
+            {"name": "num_iq", "type": "number", "preprocessing": {"missing_value_strategy": "bfill"}},
+            {"name": "city", "type": "category", "preprocessing": {"most_common": 2}},
+            {"name": "num_log", "type": "number", "preprocessing": {"normalization": "log1p"}},
+        ],
+        "output_features": [
+            {"name": "out_num", "type": "number", "preprocessing": {"normalization": "minmax"}, "clip": [4, 15]},
+            {"name": "out_cat", "type": "category", "preprocessing": {"most_common": 2}},
+            {"name": "out_set", "type": "set", "threshold": 0.3},
+            {"name": "out_seq", "type": "sequence", "decoder": {"type": "generator", "max_sequence_length": 5},
+             "preprocessing": {"max_sequence_length": 5}},
+        ],
+        "combiner": {"type": "concat"},
+    },
 }
+
+# Values Ludwig refuses: (case, column, value); each is predicted alone, in the first row.
+PROBES = [
+    ("tabular", "yes_no", "maybe"),
+    ("tabular", "yes_no", " Yes "),
+    ("tabular", "num_log", -1.0),
+    ("tabular", "vec", "1 2"),
+    ("tabular", "vec", None),
+    ("options", "flag", "perhaps"),
+]
 
 # Rows predicted for the goldens: ordinary rows first, then edge cases.
 NAN = float("nan")
@@ -149,6 +176,11 @@ EDGE = {
         {"chars": "Ça va", "csv": "red , Green,blue", "city": "Rome", "num_z": None},
         {"chars": "averyveryverylongword", "csv": "", "city": "paris", "num_z": 3.25},
         {"chars": "", "csv": "sun", "city": None, "num_z": "x"},
+    ],
+    "options": [
+        {"flag": "yes", "num_iq": None, "city": "Oslo", "num_log": 2.0},
+        {"flag": "F", "num_iq": 42.0, "city": "oslo", "num_log": 0.25},
+        {"flag": "1", "num_iq": None, "city": None, "num_log": 100.0},
     ],
 }
 
@@ -171,6 +203,23 @@ def tensor_json(t):
     return {"dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
             "data": jsonable(t.to(torch.float64).reshape(-1).numpy() if t.dtype != torch.bool
                              else t.reshape(-1).numpy())}
+
+
+def probe(model, case, record):
+    """Ludwig's exception for each value of PROBES, predicted alone in a copy of record."""
+    out = []
+    for c, column, value in PROBES:
+        if c != case:
+            continue
+        row = dict(record)
+        row[column] = value
+        try:
+            model.predict(pd.DataFrame([row]), return_type=pd.DataFrame)
+            error = None
+        except Exception as e:  # the type and first line of what Ludwig raised
+            error = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+        out.append({"column": column, "value": value, "error": error})
+    return out
 
 
 def export_specs(model, work):
@@ -243,6 +292,7 @@ def run_case(name, config, work):
         "outputs": {k: tensor_json(v) for k, v in outputs.items() if k.endswith("::logits")},
         "columns": [[c, jsonable(list(preds[c]))] for c in preds.columns],
         "graph_inputs": graph_inputs,
+        "probes": probe(model, name, records[0]),
     }
     with open(os.path.join(dest, "golden.json"), "w") as f:
         json.dump(golden, f, indent=None, allow_nan=False)
