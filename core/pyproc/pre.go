@@ -114,8 +114,23 @@ func newInput(rf rawFeature, raw []byte) (*inputFeature, error) {
 	default:
 		return nil, f.err("feature type %q is not supported", rf.Type)
 	}
+	if err := f.checkIndices(); err != nil {
+		return nil, err
+	}
 	f.spec = spec
 	return f, nil
+}
+
+// checkIndices refuses a vocabulary whose indices fall outside it (they
+// index the multi-hot and count vectors and the embedding tables).
+func (f *inputFeature) checkIndices() error {
+	v := int64(len(f.meta.Str2Idx.Keys))
+	for _, k := range f.meta.Str2Idx.Keys {
+		if i := f.meta.Str2Idx.Values[k]; i < 0 || i >= v {
+			return f.err("%s: str2idx[%q] = %d is outside the vocabulary of %d", MetadataFile, k, i, v)
+		}
+	}
+	return nil
 }
 
 func orDefault(s, d string) string {

@@ -292,3 +292,8 @@ func TestPostprocessOutputs(t *testing.T) {
 	_, err = m.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{1, 2}, 2), true }, 3)
 	wantErr(t, err, status.Runtime, "3 rows")
 }
+
+func TestVocabularyIndexOutOfRange(t *testing.T) {
+	_, err := tryModel(`{"name": "s", "type": "set"}`, `{"str2idx": {"<UNK>": 0, "a": 5}, "preprocessing": {}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, `input feature "s"`, `str2idx["a"] = 5`)
+}
