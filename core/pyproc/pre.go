@@ -206,7 +206,8 @@ func (m *Model) InputSpecs() []InputSpec {
 // Preprocess builds the model's input tensors from a table, one per input
 // feature in the config's order, each read from the feature's column (or,
 // when the table has no such column, from the column named like the
-// feature). rows is the table's row count. A missing column is
+// feature, or from the column whose sanitised name is the column, as
+// LudwigModel.predict renames ( ) { } . : " ' [ ] to _). A missing column is
 // status.InvalidArgument; a value Ludwig cannot use is status.Input naming
 // the feature and the row.
 func (m *Model) Preprocess(t *request.Table) ([]Named, error) {
@@ -215,6 +216,12 @@ func (m *Model) Preprocess(t *request.Table) ([]Named, error) {
 		col := t.Get(f.column)
 		if col == nil {
 			col = t.Get(f.name)
+		}
+		if col == nil {
+			var err error
+			if col, err = t.GetSanitized(f.column); err != nil {
+				return nil, err
+			}
 		}
 		if col == nil {
 			return nil, status.Errorf(status.InvalidArgument, "input feature %q (%s): the request has no column %q", f.name, f.typ, f.column)

@@ -297,3 +297,15 @@ func TestVocabularyIndexOutOfRange(t *testing.T) {
 	_, err := tryModel(`{"name": "s", "type": "set"}`, `{"str2idx": {"<UNK>": 0, "a": 5}, "preprocessing": {}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
 	wantErr(t, err, status.Model, `input feature "s"`, `str2idx["a"] = 5`)
 }
+
+func TestColumnLookup(t *testing.T) {
+	m := model(t, `{"name": "x.y", "column": "x_y", "type": "number"}`, `{"preprocessing": {}}`)
+	for _, rows := range []string{`[{"x_y": 1}]`, `[{"x.y": 1}]`, `[{"x(y": 1}]`} {
+		got, err := pre(t, m, rows)
+		if err != nil || got[0].Name != "x.y" || got[0].Float64At(0) != 1 {
+			t.Errorf("%s: %v %v", rows, got, err)
+		}
+	}
+	_, err := pre(t, m, `[{"x(y": 1, "x)y": 2}]`)
+	wantErr(t, err, status.Input, `"x(y"`, `"x)y"`)
+}
