@@ -681,15 +681,47 @@ func pyIsSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// pyLower is Python's str.lower() (full Unicode lowercasing; the special
-// case of U+0130 and final sigma aside).
+// pyLower is Python's str.lower(): Unicode lowercasing with its two special
+// cases, U+0130 (İ) -> "i̇" (i and a combining dot) and a capital sigma
+// that ends a word -> final sigma (ς); Go's unicode.ToLower has neither.
 func pyLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == 0x130 {
-			return r
+	var b strings.Builder
+	b.Grow(len(s))
+	runes := []rune(s)
+	for i, r := range runes {
+		switch {
+		case r == 0x130:
+			b.WriteString("i\u0307")
+		case r == 0x3a3 && finalSigma(runes, i):
+			b.WriteRune(0x3c2)
+		default:
+			b.WriteRune(unicode.ToLower(r))
 		}
-		return unicode.ToLower(r)
-	}, s)
+	}
+	return b.String()
+}
+
+// finalSigma is Unicode's Final_Sigma condition for runes[i]: a cased
+// letter before it and none after it (case-ignorable marks skipped).
+func finalSigma(runes []rune, i int) bool {
+	cased := func(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
+	ignorable := func(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\'' || r == 0x2019 }
+	before := false
+	for j := i - 1; j >= 0; j-- {
+		if !ignorable(runes[j]) {
+			before = cased(runes[j])
+			break
+		}
+	}
+	if !before {
+		return false
+	}
+	for j := i + 1; j < len(runes); j++ {
+		if !ignorable(runes[j]) {
+			return !cased(runes[j])
+		}
+	}
+	return true
 }
 
 func float32Tensor(v []float32, shape ...int64) tensor.Tensor {

@@ -309,3 +309,20 @@ func TestColumnLookup(t *testing.T) {
 	_, err := pre(t, m, `[{"x(y": 1, "x)y": 2}]`)
 	wantErr(t, err, status.Input, `"x(y"`, `"x)y"`)
 }
+
+// TestPyLower pins Python 3.12's str.lower() on its special cases.
+func TestPyLower(t *testing.T) {
+	for in, want := range map[string]string{
+		"ÉTÉ":      "\u00e9t\u00e9",
+		"İSTANBUL": "i\u0307stanbul",
+		"ΟΔΟΣ":     "\u03bf\u03b4\u03bf\u03c2",
+		"ΟΔΟΣ Α":   "\u03bf\u03b4\u03bf\u03c2 \u03b1",
+		"Σ":        "\u03c3",
+		"ΑΣΑ":      "\u03b1\u03c3\u03b1",
+		"ǅ":        "\u01c6",
+	} {
+		if got := pyLower(in); got != want {
+			t.Errorf("pyLower(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
