@@ -152,6 +152,7 @@ PROBES = [
     ("tabular", "yes_no", "maybe"),
     ("tabular", "yes_no", " Yes "),
     ("tabular", "num_log", -1.0),
+    ("tabular", "num_log", None),
     ("tabular", "vec", "1 2"),
     ("tabular", "vec", None),
     ("options", "flag", "perhaps"),
@@ -171,6 +172,9 @@ EDGE = {
         {"yes_no": "No", "flag": True, "num_z": "4.5", "num_mm": -9.0, "num_log": 1.0, "num_iq": 99.0,
          "city": "Atlantis", "tags": "c b", "words": "cat", "vec": "0 0 0", "day": "2023-12-31",
          "cell": H3_CELLS[3], "text": "Über naïve façade", "seq": "DOG", "ts": "", "out_bin": False},
+        {"yes_no": None, "flag": None, "num_z": None, "num_mm": None, "num_log": 1.0, "num_iq": None,
+         "city": None, "tags": None, "words": None, "vec": "0 0 1", "day": None, "cell": None, "text": None,
+         "seq": None, "ts": None},
     ],
     "tokens": [
         {"chars": "Ça va", "csv": "red , Green,blue", "city": "Rome", "num_z": None},
