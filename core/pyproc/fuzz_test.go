@@ -1,7 +1,6 @@
 package pyproc
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,22 +84,7 @@ func BenchmarkPostprocess1000(b *testing.B) {
 }
 
 func benchTable(b *testing.B) (*Model, *request.Table) {
-	m, err := Load(filepath.Join(goldenDir, "tabular"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := os.ReadFile(filepath.Join(goldenDir, "tabular", "golden.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var gd golden
-	if err := json.Unmarshal(g, &gd); err != nil {
-		b.Fatal(err)
-	}
-	small, err := request.Decode(gd.Records)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, _, small := readGolden(b, filepath.Join(goldenDir, "tabular"))
 	// 1000 rows: the 4 ordinary golden rows repeated.
 	table := &request.Table{Rows: 1000}
 	for _, c := range small.Columns {

@@ -81,7 +81,7 @@ func goldenCases(t *testing.T) []string {
 	return out
 }
 
-func readGolden(t *testing.T, dir string) (*Model, *golden, *request.Table) {
+func readGolden(t testing.TB, dir string) (*Model, *golden, *request.Table) {
 	t.Helper()
 	m, err := Load(dir)
 	if err != nil {
