@@ -705,7 +705,9 @@ func pyLower(s string) string {
 // letter before it and none after it (case-ignorable marks skipped).
 func finalSigma(runes []rune, i int) bool {
 	cased := func(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
-	ignorable := func(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\'' || r == 0x2019 }
+	ignorable := func(r rune) bool {
+		return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\'' || r == 0x2019
+	}
 	before := false
 	for j := i - 1; j >= 0; j-- {
 		if !ignorable(runes[j]) {
