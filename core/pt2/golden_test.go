@@ -1,0 +1,267 @@
+package pt2
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ludwig-infer/ludwig-infer/core/kernels"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// The fixtures are testdata/pt2 (testdata/gen/pt2/gen.py, torch's own
+// outputs as goldens).
+const fixtures = "../../testdata/pt2"
+
+type goldenTensor struct {
+	DType string          `json:"dtype"`
+	Shape []int           `json:"shape"`
+	Raw   json.RawMessage `json:"data"`
+}
+
+type goldenFile struct {
+	Torch  string         `json:"torch"`
+	Model  string         `json:"model"`
+	Layout string         `json:"layout"`
+	Batch  map[string]int `json:"batch"`
+	Cases  []struct {
+		Batch   int                     `json:"batch"`
+		Inputs  map[string]goldenTensor `json:"inputs"`
+		Outputs map[string]goldenTensor `json:"outputs"`
+	} `json:"cases"`
+}
+
+var goldenDTypes = map[string]tensor.DType{
+	"float32": tensor.Float32, "float64": tensor.Float64, "int64": tensor.Int64,
+	"int32": tensor.Int32, "bool": tensor.Bool,
+}
+
+func (g *goldenTensor) tensor(t *testing.T) *kernels.Tensor {
+	t.Helper()
+	dt, ok := goldenDTypes[g.DType]
+	if !ok {
+		t.Fatalf("golden dtype %s", g.DType)
+	}
+	k, err := kernels.New(dt, g.Shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals []any
+	if err := json.Unmarshal(g.Raw, &vals); err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != k.Numel() {
+		t.Fatalf("golden holds %d values for shape %v", len(vals), g.Shape)
+	}
+	for i, v := range vals {
+		switch x := v.(type) {
+		case bool:
+			if x {
+				k.SetInt(i, 1)
+			}
+		case float64:
+			if dt == tensor.Int64 || dt == tensor.Int32 {
+				k.SetInt(i, int64(x))
+			} else {
+				k.Set(i, x)
+			}
+		default:
+			t.Fatalf("golden value %v", v)
+		}
+	}
+	return k
+}
+
+func loadGolden(t *testing.T, name string) *goldenFile {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fixtures, name+".golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenFile
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	return &g
+}
+
+// compare checks got against want: dtype and shape equal, integers and
+// booleans identical, floats within 1e-5 absolute + 1e-5 relative.
+func compare(t *testing.T, what string, got, want *kernels.Tensor) {
+	t.Helper()
+	if got.DType != want.DType || !equalInts(got.Shape, want.Shape) {
+		t.Fatalf("%s: %s %v, want %s %v", what, got.DType, got.Shape, want.DType, want.Shape)
+	}
+	for i := 0; i < want.Numel(); i++ {
+		if kernels.IsFloat(want.DType) {
+			g, w := got.At(i), want.At(i)
+			if math.Abs(g-w) > 1e-5+1e-5*math.Abs(w) || math.IsNaN(g) != math.IsNaN(w) {
+				t.Fatalf("%s[%d] = %v, want %v", what, i, g, w)
+			}
+		} else if got.IntAt(i) != want.IntAt(i) {
+			t.Fatalf("%s[%d] = %d, want %d", what, i, got.IntAt(i), want.IntAt(i))
+		}
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// runnable are the fixtures the Go engine runs (conv_fixed needs a
+// convolution: TestUnsupportedOp).
+var runnable = []string{"concat_fixed", "concat_dynamic", "attention_fixed", "attention_dynamic"}
+
+func TestGoldens(t *testing.T) {
+	names := append([]string(nil), runnable...)
+	for _, n := range runnable {
+		if _, err := os.Stat(filepath.Join(fixtures, n+"_legacy.pt2")); err == nil {
+			names = append(names, n+"_legacy")
+		}
+	}
+	checked := 0
+	for _, name := range names {
+		g := loadGolden(t, name)
+		p, err := Open(filepath.Join(fixtures, name+".pt2"), DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		wantKind := Archive
+		if g.Layout == "legacy" {
+			wantKind = Legacy
+		}
+		if p.Kind != wantKind {
+			t.Errorf("%s: kind %s, want %s", name, p.Kind, wantKind)
+		}
+		if fixed, ok := g.Batch["fixed"]; ok {
+			if p.Batch != (Batch{fixed, fixed}) {
+				t.Errorf("%s: batch %+v, want fixed %d", name, p.Batch, fixed)
+			}
+		} else if p.Batch != (Batch{g.Batch["min"], g.Batch["max"]}) {
+			t.Errorf("%s: batch %+v, want %v", name, p.Batch, g.Batch)
+		}
+		for _, c := range g.Cases {
+			in := map[string]*kernels.Tensor{}
+			for k, v := range c.Inputs {
+				v := v
+				in[k] = v.tensor(t)
+			}
+			out, err := p.Run(in)
+			if err != nil {
+				t.Fatalf("%s batch %d: %v", name, c.Batch, err)
+			}
+			single := c.Batch >= p.Batch.Min && c.Batch <= p.Batch.Max
+			keys := make([]string, 0, len(c.Outputs))
+			for k := range c.Outputs {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				want := c.Outputs[k]
+				wt := want.tensor(t)
+				got, ok := out[k]
+				if !ok {
+					// Only a non-batch output of a chunked or padded run
+					// is left out.
+					if wt.Dim() == 0 && !single {
+						continue
+					}
+					t.Fatalf("%s batch %d: output %s missing", name, c.Batch, k)
+				}
+				if wt.Dim() == 0 && !single {
+					t.Fatalf("%s batch %d: non-batch output %s returned from a chunked run", name, c.Batch, k)
+				}
+				compare(t, name+" batch "+fmtInt(c.Batch)+" "+k, got, wt)
+				checked++
+			}
+			if len(out) > len(c.Outputs) {
+				t.Fatalf("%s: %d outputs, golden %d", name, len(out), len(c.Outputs))
+			}
+		}
+	}
+	if checked < 77 {
+		t.Fatalf("only %d outputs compared", checked)
+	}
+	t.Logf("%d models, %d outputs compared", len(names), checked)
+}
+
+func fmtInt(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestSignature(t *testing.T) {
+	p, err := Open(filepath.Join(fixtures, "concat_dynamic.pt2"), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins []string
+	for _, in := range p.Inputs {
+		ins = append(ins, in.Name+":"+in.DType.String()+":"+fmtShape(in.Shape))
+	}
+	if got, want := strings.Join(ins, " "), "num1:float32:[-1] cat1:int32:[-1 1] bin1:bool:[-1] text1:int32:[-1 6]"; got != want {
+		t.Errorf("inputs %q, want %q", got, want)
+	}
+	if got, want := strings.Join(p.Outputs, " "), "label::last_hidden label::logits label::projection_input score::logits flag::logits used_tokens"; got != want {
+		t.Errorf("outputs %q, want %q", got, want)
+	}
+	if p.SchemaMajor != 8 || p.SchemaMinor < 20 || !strings.HasPrefix(p.TorchVersion, "2.15") {
+		t.Errorf("schema %d.%d torch %q", p.SchemaMajor, p.SchemaMinor, p.TorchVersion)
+	}
+	if p.Batch != (Batch{1, 8}) || p.Batch.Fixed() {
+		t.Errorf("batch %+v", p.Batch)
+	}
+	for _, op := range []string{"torch.ops.aten.dropout.default", "torch.ops.aten._assert_tensor_metadata.default", "torch.ops.aten.sum.dim_IntList", "torch.ops.aten.ne.Scalar"} {
+		if i := sort.SearchStrings(p.Ops, op); i == len(p.Ops) || p.Ops[i] != op {
+			t.Errorf("ops %v lack %s", p.Ops, op)
+		}
+	}
+}
+
+func fmtShape(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmtInt(d)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func TestKinds(t *testing.T) {
+	for name, want := range map[string]Kind{"concat_fixed": Archive, "torchscript": TorchScript} {
+		k, err := Detect(filepath.Join(fixtures, name+".pt2"))
+		if err != nil || k != want {
+			t.Errorf("%s: %v %v, want %s", name, k, err, want)
+		}
+	}
+	if !IsTorchScript(filepath.Join(fixtures, "torchscript.pt2")) || IsTorchScript(filepath.Join(fixtures, "concat_fixed.pt2")) {
+		t.Error("IsTorchScript")
+	}
+	_, err := Open(filepath.Join(fixtures, "torchscript.pt2"), DefaultLimits)
+	if !errors.Is(err, ErrTorchScript) {
+		t.Errorf("TorchScript: %v", err)
+	}
+	if _, err := Detect(filepath.Join(fixtures, "missing.pt2")); err == nil {
+		t.Error("missing file")
+	}
+}
+
+func TestUnsupportedOp(t *testing.T) {
+	_, err := Open(filepath.Join(fixtures, "conv_fixed.pt2"), DefaultLimits)
+	want := "operator torch.ops.aten.conv1d.padding is not supported by the Go engine"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want an error containing %q", err, want)
+	}
+}
