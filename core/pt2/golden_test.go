@@ -192,7 +192,7 @@ func TestGoldens(t *testing.T) {
 			}
 		}
 	}
-	if checked < 77 {
+	if checked < 154 {
 		t.Fatalf("only %d outputs compared", checked)
 	}
 	t.Logf("%d models, %d outputs compared", len(names), checked)
@@ -240,7 +240,7 @@ func fmtShape(s []int) string {
 }
 
 func TestKinds(t *testing.T) {
-	for name, want := range map[string]Kind{"concat_fixed": Archive, "torchscript": TorchScript} {
+	for name, want := range map[string]Kind{"concat_fixed": Archive, "concat_fixed_legacy": Legacy, "torchscript": TorchScript} {
 		k, err := Detect(filepath.Join(fixtures, name+".pt2"))
 		if err != nil || k != want {
 			t.Errorf("%s: %v %v, want %s", name, k, err, want)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,8 +145,8 @@ func compile(raw []byte, weights map[string]*kernels.Tensor) (*Program, error) {
 		return nil, fmt.Errorf("model.pt2: the exported program has no schema_version")
 	}
 	p.SchemaMajor, p.SchemaMinor = pj.SchemaVersion.Major, pj.SchemaVersion.Minor
-	if p.SchemaMajor != SchemaMajor || p.SchemaMinor < MinSchemaMinor {
-		return nil, fmt.Errorf("model.pt2: exported program schema version %d.%d is not supported (%d.%d and later minors of %d are)", p.SchemaMajor, p.SchemaMinor, SchemaMajor, MinSchemaMinor, SchemaMajor)
+	if !slices.Contains(SchemaMajors, p.SchemaMajor) {
+		return nil, fmt.Errorf("model.pt2: exported program schema version %d.%d is not supported (majors %v are)", p.SchemaMajor, p.SchemaMinor, SchemaMajors)
 	}
 	g := &pj.GraphModule.Graph
 	c := &compiler{slots: map[string]int{}}

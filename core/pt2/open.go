@@ -20,10 +20,10 @@
 //     ErrTorchScript.
 //
 // Supported serialized ExportedProgram schema versions (schema_version,
-// torch/_export/serde/schema.py): major 8, every minor from
-// MinSchemaMinor on (torch 2.5's 8.1 up to torch 2.15's 8.20 were read in
-// tests; a newer minor adds optional fields, which are ignored). Another
-// major is refused naming it. Node metadata (stack_trace,
+// torch/_export/serde/schema.py): majors 7 and 8 (SchemaMajors), read in
+// tests from torch 2.5.1 (7.3, the torch < 2.8 zip) and torch 2.15.0
+// (8.20, the PT2 archive); newer minors add optional fields, which are
+// ignored. Another major is refused naming it. Node metadata (stack_trace,
 // nn_module_stack, torch_fn) is ignored.
 //
 // The graph runs on core/kernels through core/script's operators, keyed
@@ -72,12 +72,9 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// SchemaMajor is the serialized ExportedProgram schema major version read;
-// MinSchemaMinor the oldest minor.
-const (
-	SchemaMajor    = 8
-	MinSchemaMinor = 1
-)
+// SchemaMajors are the serialized ExportedProgram schema major versions
+// read (package doc).
+var SchemaMajors = []int{7, 8}
 
 // ErrTorchScript is returned (wrapped) by Open and Read for a TorchScript
 // file: run it as a TorchScript predictor instead (core/engine).
@@ -107,8 +104,8 @@ func openZip(data []byte, lim ptfile.Limits) (*zipFile, Kind, error) {
 	marks := map[string]string{} // record name -> root
 	for _, f := range zr.File {
 		root, rest, ok := strings.Cut(f.Name, "/")
-		if !ok || rest == "" {
-			continue
+		if !ok {
+			root, rest = "", f.Name // the torch < 2.8 zip has no root folder
 		}
 		switch rest {
 		case "archive_format", "serialized_exported_program.json", "data.pkl":
@@ -119,16 +116,19 @@ func openZip(data []byte, lim ptfile.Limits) (*zipFile, Kind, error) {
 	}
 	var kind Kind
 	switch {
-	case marks["archive_format"] != "":
+	case has(marks, "archive_format"):
 		kind, z.root = Archive, marks["archive_format"]
-	case marks["serialized_exported_program.json"] != "":
+	case has(marks, "serialized_exported_program.json"):
 		kind, z.root = Legacy, marks["serialized_exported_program.json"]
-	case marks["data.pkl"] != "":
+	case has(marks, "data.pkl"):
 		kind, z.root = TorchScript, marks["data.pkl"]
 	default:
 		return nil, 0, fmt.Errorf("model.pt2 is neither a PT2 archive (no <root>/archive_format), a torch.export zip (no <root>/serialized_exported_program.json) nor TorchScript (no <root>/data.pkl)")
 	}
 	prefix := z.root + "/"
+	if z.root == "" {
+		prefix = ""
+	}
 	for _, f := range zr.File {
 		if name, ok := strings.CutPrefix(f.Name, prefix); ok && name != "" {
 			if _, dup := z.files[name]; !dup {
@@ -156,6 +156,8 @@ func openZip(data []byte, lim ptfile.Limits) (*zipFile, Kind, error) {
 	}
 	return z, kind, nil
 }
+
+func has(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 func (z *zipFile) has(name string) bool { _, ok := z.files[name]; return ok }
 

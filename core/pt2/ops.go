@@ -34,12 +34,14 @@ var graphOps = map[string]script.Operator{
 	atenPrefix + "split.Tensor":                         {Params: []string{"self", "split_size", "dim"}, Fn: split},
 	atenPrefix + "clone.default":                        {Params: []string{"self", "memory_format"}, Fn: clone},
 	atenPrefix + "detach_.default":                      {Params: []string{"self"}, Fn: identity},
-	atenPrefix + "alias.default":                        {Params: []string{"self"}, Fn: identity},
-	atenPrefix + "lift_fresh_copy.default":              {Params: []string{"self"}, Fn: clone},
-	"_operator.add":                                     symArith("add"),
-	"_operator.sub":                                     symArith("sub"),
-	"_operator.mul":                                     symArith("mul"),
-	"_operator.floordiv":                                symArith("floordiv"),
+	atenPrefix + "_to_copy.default": {
+		Params: []string{"self", "dtype", "layout", "device", "pin_memory", "non_blocking", "memory_format"}, Fn: toCopy},
+	atenPrefix + "alias.default":           {Params: []string{"self"}, Fn: identity},
+	atenPrefix + "lift_fresh_copy.default": {Params: []string{"self"}, Fn: clone},
+	"_operator.add":                        symArith("add"),
+	"_operator.sub":                        symArith("sub"),
+	"_operator.mul":                        symArith("mul"),
+	"_operator.floordiv":                   symArith("floordiv"),
 }
 
 // resolve finds a node target's operator.
@@ -294,4 +296,27 @@ func symArith(name string) script.Operator {
 		}
 		return q, nil
 	}}
+}
+
+// toCopy is _to_copy (torch < 2.8's graphs of .to(dtype)): a copy in the
+// dtype (None: the same), on the CPU.
+func toCopy(vs []Value) (Value, error) {
+	t, err := tensorAt(vs, 0, "_to_copy's self")
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := vs[3].(script.Device); ok && d != "cpu" {
+		return nil, fmt.Errorf("_to_copy to device %s: the Go engine runs on the CPU only", d)
+	}
+	dt := t.DType
+	if vs[1] != nil {
+		code, ok := vs[1].(int64)
+		if !ok {
+			return nil, fmt.Errorf("_to_copy: dtype must be a scalar type")
+		}
+		if dt, err = kernels.DTypeOf(code); err != nil {
+			return nil, err
+		}
+	}
+	return kernels.To(t, dt, true)
 }

@@ -31,14 +31,11 @@ func (p *Program) Run(inputs map[string]*kernels.Tensor) (map[string]*kernels.Te
 	}
 	parts := make([][]piece, len(p.Outputs))
 	single := true
-	for start := 0; start < rows || (rows == 0 && start == 0); start += p.Batch.Max {
+	for start := 0; start < rows; start += p.Batch.Max {
 		n := min(p.Batch.Max, rows-start)
 		run := max(n, p.Batch.Min)
 		if run != rows || start > 0 {
 			single = false
-		}
-		if rows == 0 {
-			return nil, fmt.Errorf("a batch of 0 rows")
 		}
 		args := make([]*kernels.Tensor, len(p.Inputs))
 		for i, in := range p.Inputs {
