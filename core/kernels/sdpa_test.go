@@ -2,35 +2,31 @@ package kernels
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
-type sdpaTensor struct {
-	DType string `json:"dtype"`
-	Shape []int  `json:"shape"`
-	Data  []any  `json:"data"`
-}
-
-func (s *sdpaTensor) tensor(t *testing.T) *Tensor {
+// fromGolden makes a float or bool tensor of a golden one.
+func fromGolden(t *testing.T, g golden.Tensor) *Tensor {
 	t.Helper()
-	dt := map[string]tensor.DType{"float32": tensor.Float32, "float64": tensor.Float64, "bool": tensor.Bool}[s.DType]
-	r, err := New(dt, s.Shape)
-	if err != nil || len(s.Data) != r.Numel() {
-		t.Fatalf("golden tensor %s %v: %v", s.DType, s.Shape, err)
+	dt := map[string]tensor.DType{"float32": tensor.Float32, "float64": tensor.Float64, "bool": tensor.Bool}[g.DType]
+	shape := make([]int, len(g.Shape))
+	for i, d := range g.Shape {
+		shape[i] = int(d)
 	}
-	for i, v := range s.Data {
-		switch x := v.(type) {
-		case bool:
-			if x {
-				r.SetInt(i, 1)
-			}
-		case float64:
-			r.Set(i, x)
+	r, err := New(dt, shape)
+	if err != nil || len(g.Data) != r.Numel() {
+		t.Fatalf("golden tensor %s %v: %v", g.DType, g.Shape, err)
+	}
+	for i, v := range g.Data {
+		if b, ok := v.(bool); ok && b {
+			r.SetInt(i, 1)
+		} else if f, ok := v.(float64); ok {
+			r.Set(i, f)
 		}
 	}
 	return r
@@ -46,11 +42,11 @@ func TestScaledDotProductAttention(t *testing.T) {
 	var g struct {
 		Cases []struct {
 			Name    string
-			Q, K, V sdpaTensor
-			Mask    *sdpaTensor
+			Q, K, V golden.Tensor
+			Mask    *golden.Tensor
 			Causal  bool
 			Scale   *float64
-			Out     sdpaTensor
+			Out     golden.Tensor
 		}
 	}
 	if err := json.Unmarshal(raw, &g); err != nil {
@@ -62,22 +58,22 @@ func TestScaledDotProductAttention(t *testing.T) {
 	for _, c := range g.Cases {
 		var mask *Tensor
 		if c.Mask != nil {
-			mask = c.Mask.tensor(t)
+			mask = fromGolden(t, *c.Mask)
 		}
 		scale := 0.0
 		if c.Scale != nil {
 			scale = *c.Scale
 		}
-		got, err := ScaledDotProductAttention(c.Q.tensor(t), c.K.tensor(t), c.V.tensor(t), mask, c.Causal, scale)
+		got, err := ScaledDotProductAttention(fromGolden(t, c.Q), fromGolden(t, c.K), fromGolden(t, c.V), mask, c.Causal, scale)
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
-		want := c.Out.tensor(t)
+		want := fromGolden(t, c.Out)
 		if got.DType != want.DType || !sameShape(got.Shape, want.Shape) {
 			t.Fatalf("%s: %s %v, want %s %v", c.Name, got.DType, got.Shape, want.DType, want.Shape)
 		}
 		for i := 0; i < want.Numel(); i++ {
-			if d := math.Abs(got.At(i) - want.At(i)); d > 1e-5+1e-5*math.Abs(want.At(i)) {
+			if !golden.Close(got.At(i), want.At(i)) {
 				t.Fatalf("%s[%d] = %v, want %v", c.Name, i, got.At(i), want.At(i))
 			}
 		}

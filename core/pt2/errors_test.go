@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,7 +206,7 @@ func TestTinyProgram(t *testing.T) {
 	}
 	// Chunks of 2 rows: [1.5, -2] and [7, 7 (padding)]: chunk gives each
 	// row alone (per chunk: a = row 0, c = row 1); r is x as [n, 1].
-	if got := out["2"]; got == nil || !equalInts(got.Shape, []int{3, 1}) || got.F32[0] != 1.5 || got.F32[1] != -2 || got.F32[2] != 7 {
+	if got := out["2"]; got == nil || !slices.Equal(got.Shape, []int{3, 1}) || got.F32[0] != 1.5 || got.F32[1] != -2 || got.F32[2] != 7 {
 		t.Fatalf("r = %+v", out["2"])
 	}
 	// a and c are [1] per chunk: not the chunk's batch, so left out of a

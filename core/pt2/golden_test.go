@@ -3,26 +3,21 @@ package pt2
 import (
 	"encoding/json"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+	"github.com/ludwig-infer/ludwig-infer/internal/golden"
 )
 
 // The fixtures are testdata/pt2 (testdata/gen/pt2/gen.py, torch's own
 // outputs as goldens).
 const fixtures = "../../testdata/pt2"
-
-type goldenTensor struct {
-	DType string          `json:"dtype"`
-	Shape []int           `json:"shape"`
-	Raw   json.RawMessage `json:"data"`
-}
 
 type goldenFile struct {
 	Torch  string         `json:"torch"`
@@ -30,9 +25,9 @@ type goldenFile struct {
 	Layout string         `json:"layout"`
 	Batch  map[string]int `json:"batch"`
 	Cases  []struct {
-		Batch   int                     `json:"batch"`
-		Inputs  map[string]goldenTensor `json:"inputs"`
-		Outputs map[string]goldenTensor `json:"outputs"`
+		Batch   int                      `json:"batch"`
+		Inputs  map[string]golden.Tensor `json:"inputs"`
+		Outputs map[string]golden.Tensor `json:"outputs"`
 	} `json:"cases"`
 }
 
@@ -41,34 +36,29 @@ var goldenDTypes = map[string]tensor.DType{
 	"int32": tensor.Int32, "bool": tensor.Bool,
 }
 
-func (g *goldenTensor) tensor(t *testing.T) *kernels.Tensor {
+// fromGolden makes a kernels tensor of a golden one.
+func fromGolden(t *testing.T, g golden.Tensor) *kernels.Tensor {
 	t.Helper()
 	dt, ok := goldenDTypes[g.DType]
-	if !ok {
-		t.Fatalf("golden dtype %s", g.DType)
+	shape := make([]int, len(g.Shape))
+	for i, d := range g.Shape {
+		shape[i] = int(d)
 	}
-	k, err := kernels.New(dt, g.Shape)
-	if err != nil {
-		t.Fatal(err)
+	k, err := kernels.New(dt, shape)
+	if !ok || err != nil || len(g.Data) != k.Numel() {
+		t.Fatalf("golden tensor %s %v with %d values: %v", g.DType, g.Shape, len(g.Data), err)
 	}
-	var vals []any
-	if err := json.Unmarshal(g.Raw, &vals); err != nil {
-		t.Fatal(err)
-	}
-	if len(vals) != k.Numel() {
-		t.Fatalf("golden holds %d values for shape %v", len(vals), g.Shape)
-	}
-	for i, v := range vals {
+	for i, v := range g.Data {
 		switch x := v.(type) {
 		case bool:
 			if x {
 				k.SetInt(i, 1)
 			}
 		case float64:
-			if dt == tensor.Int64 || dt == tensor.Int32 {
-				k.SetInt(i, int64(x))
-			} else {
+			if kernels.IsFloat(dt) {
 				k.Set(i, x)
+			} else {
+				k.SetInt(i, int64(x))
 			}
 		default:
 			t.Fatalf("golden value %v", v)
@@ -94,31 +84,18 @@ func loadGolden(t *testing.T, name string) *goldenFile {
 // booleans identical, floats within 1e-5 absolute + 1e-5 relative.
 func compare(t *testing.T, what string, got, want *kernels.Tensor) {
 	t.Helper()
-	if got.DType != want.DType || !equalInts(got.Shape, want.Shape) {
+	if got.DType != want.DType || !slices.Equal(got.Shape, want.Shape) {
 		t.Fatalf("%s: %s %v, want %s %v", what, got.DType, got.Shape, want.DType, want.Shape)
 	}
 	for i := 0; i < want.Numel(); i++ {
 		if kernels.IsFloat(want.DType) {
-			g, w := got.At(i), want.At(i)
-			if math.Abs(g-w) > 1e-5+1e-5*math.Abs(w) || math.IsNaN(g) != math.IsNaN(w) {
-				t.Fatalf("%s[%d] = %v, want %v", what, i, g, w)
+			if !golden.Close(got.At(i), want.At(i)) {
+				t.Fatalf("%s[%d] = %v, want %v", what, i, got.At(i), want.At(i))
 			}
 		} else if got.IntAt(i) != want.IntAt(i) {
 			t.Fatalf("%s[%d] = %d, want %d", what, i, got.IntAt(i), want.IntAt(i))
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // runnable are the fixtures the Go engine runs (conv_fixed needs a
@@ -156,8 +133,7 @@ func TestGoldens(t *testing.T) {
 		for _, c := range g.Cases {
 			in := map[string]*kernels.Tensor{}
 			for k, v := range c.Inputs {
-				v := v
-				in[k] = v.tensor(t)
+				in[k] = fromGolden(t, v)
 			}
 			out, err := p.Run(in)
 			if err != nil {
@@ -171,7 +147,7 @@ func TestGoldens(t *testing.T) {
 			sort.Strings(keys)
 			for _, k := range keys {
 				want := c.Outputs[k]
-				wt := want.tensor(t)
+				wt := fromGolden(t, want)
 				got, ok := out[k]
 				if !ok {
 					// Only a non-batch output of a chunked or padded run
