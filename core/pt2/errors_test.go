@@ -224,3 +224,131 @@ func TestTinyProgram(t *testing.T) {
 		t.Fatalf("a = %+v, c = %+v", a, c)
 	}
 }
+
+// runGoldens runs every case of a golden file on p and compares.
+func runGoldens(t *testing.T, p *Program, g *goldenFile) int {
+	t.Helper()
+	n := 0
+	for _, c := range g.Cases {
+		in := map[string]*kernels.Tensor{}
+		for k, v := range c.Inputs {
+			in[k] = fromGolden(t, v)
+		}
+		out, err := p.Run(in)
+		if err != nil {
+			t.Fatalf("batch %d: %v", c.Batch, err)
+		}
+		for k, want := range c.Outputs {
+			if got, ok := out[k]; ok {
+				compare(t, g.Model+" "+k, got, fromGolden(t, want))
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestPickledWeight: a weights config entry with use_pickle reads its
+// record as a torch.save pickle (testdata/pt2/saved_tensor.pt is
+// concat_fixed's lifted constant, tensor([1.5]), saved by torch).
+func TestPickledWeight(t *testing.T) {
+	saved, err := os.ReadFile(filepath.Join(fixtures, "saved_tensor.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
+		switch {
+		case strings.HasSuffix(n, "data/constants/tensor_0"):
+			return saved, true
+		case strings.HasSuffix(n, "model_constants_config.json"):
+			return bytes.Replace(d, []byte(`"use_pickle": false`), []byte(`"use_pickle": true`), 1), true
+		}
+		return d, true
+	})
+	p, err := Read(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := runGoldens(t, p, loadGolden(t, "concat_fixed")); n == 0 {
+		t.Fatal("nothing compared")
+	}
+	// A pickle that is not one tensor.
+	notTensor := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
+		switch {
+		case strings.HasSuffix(n, "data/constants/tensor_0"):
+			return zipRecord(t, "concat_fixed", "data/sample_inputs/model.pt"), true
+		case strings.HasSuffix(n, "model_constants_config.json"):
+			return bytes.Replace(d, []byte(`"use_pickle": false`), []byte(`"use_pickle": true`), 1), true
+		}
+		return d, true
+	})
+	if _, err := Read(notTensor, DefaultLimits); err == nil || !strings.Contains(err.Error(), "lifted_tensor_0 (data/constants/tensor_0)") {
+		t.Errorf("a pickle that is not a tensor: %v", err)
+	}
+}
+
+// zipRecord reads the fixture's record whose name ends with suffix.
+func zipRecord(t *testing.T, fixture, suffix string) []byte {
+	t.Helper()
+	var out []byte
+	rezip(t, fixture, func(n string, d []byte) ([]byte, bool) {
+		if strings.HasSuffix(n, suffix) {
+			out = append([]byte(nil), d...)
+		}
+		return d, true
+	})
+	return out
+}
+
+// TestAssertMetadata: _assert_tensor_metadata fails a run whose tensor
+// has another dtype than the exported one.
+func TestAssertMetadata(t *testing.T) {
+	data := rezip(t, "concat_fixed", replaceIn("models/model.json", `"as_scalar_type": 12}`, `"as_scalar_type": 7}`))
+	p, err := Read(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := loadGolden(t, "concat_fixed")
+	in := map[string]*kernels.Tensor{}
+	for k, v := range g.Cases[0].Inputs {
+		in[k] = fromGolden(t, v)
+	}
+	_, err = p.Run(in)
+	if err == nil || !strings.Contains(err.Error(), "torch.ops.aten._assert_tensor_metadata.default: tensor metadata assertion failed: dtype bool") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestConcurrentRun runs one program from several goroutines (the race
+// detector checks the shared frame and weights); the results are
+// compared on the test's goroutine.
+func TestConcurrentRun(t *testing.T) {
+	p, err := Open(filepath.Join(fixtures, "attention_dynamic.pt2"), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := loadGolden(t, "attention_dynamic")
+	c := g.Cases[len(g.Cases)-1] // 19 rows: 3 chunks
+	in := map[string]*kernels.Tensor{}
+	for k, v := range c.Inputs {
+		in[k] = fromGolden(t, v)
+	}
+	type result struct {
+		out map[string]*kernels.Tensor
+		err error
+	}
+	done := make(chan result)
+	for i := 0; i < 4; i++ {
+		go func() {
+			out, err := p.Run(in)
+			done <- result{out, err}
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		r := <-done
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		compare(t, "label::logits", r.out["label::logits"], fromGolden(t, c.Outputs["label::logits"]))
+	}
+}

@@ -126,6 +126,9 @@ def main():
             f.write("\n")
         print(name + suffix, os.path.getsize(path), "bytes")
     if not LEGACY:
+        # A weight record as torch.save writes one (use_pickle in a weights
+        # config): concat_fixed's lifted constant, for core/pt2's test.
+        torch.save(torch.tensor([1.5]), os.path.join(args.out, "saved_tensor.pt"))
         # Ludwig's exporter writes a TorchScript file under the same name
         # when torch.export fails.
         model = build("concat", 7)
