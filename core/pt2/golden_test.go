@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ludwig-infer/ludwig-infer/core/engine"
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 	"github.com/ludwig-infer/ludwig-infer/internal/golden"
@@ -239,5 +240,47 @@ func TestUnsupportedOp(t *testing.T) {
 	want := "operator torch.ops.aten.conv1d.padding is not supported by the Go engine"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want an error containing %q", err, want)
+	}
+}
+
+// TestTorchScriptRunsAsPredictor: the TorchScript kind, which Read
+// refuses, runs through core/engine as a TorchScript predictor; its
+// outputs are torch's (testdata/pt2/torchscript.golden.json).
+func TestTorchScriptRunsAsPredictor(t *testing.T) {
+	path := filepath.Join(fixtures, "torchscript.pt2")
+	if !IsTorchScript(path) {
+		t.Fatal("not detected as TorchScript")
+	}
+	pred, err := engine.LoadPredictor(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := loadGolden(t, "torchscript")
+	n := 0
+	for _, c := range g.Cases {
+		var names []string
+		var ins []tensor.Tensor
+		for k, v := range c.Inputs {
+			names = append(names, k)
+			ins = append(ins, fromGolden(t, v).ToTensor())
+		}
+		keys, outs, err := pred.Predict(names, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) != len(c.Outputs) {
+			t.Fatalf("outputs %v, golden %d", keys, len(c.Outputs))
+		}
+		for i, k := range keys {
+			got, err := kernels.FromTensor(outs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			compare(t, "torchscript "+k, got, fromGolden(t, c.Outputs[k]))
+			n++
+		}
+	}
+	if n != 12 {
+		t.Fatalf("%d outputs compared, want 12", n)
 	}
 }

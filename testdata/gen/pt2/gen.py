@@ -136,8 +136,19 @@ def main():
         path = os.path.join(args.out, "torchscript.pt2")
         torch.jit.save(traced, path)
         strip_debug(path)
-        torch.jit.load(path)
+        loaded = torch.jit.load(path)
         check_clean(path)
+        cases = []
+        for b in (2, 3):
+            inputs = models.example_inputs(b, 50 + b)
+            with torch.no_grad():
+                got = loaded(inputs)
+            cases.append({"batch": b, "inputs": {k: tensor_json(v) for k, v in inputs.items()},
+                          "outputs": {k: tensor_json(v) for k, v in got.items()}})
+        with open(os.path.join(args.out, "torchscript.golden.json"), "w") as f:
+            json.dump({"torch": torch.__version__, "model": "torchscript", "layout": "torchscript",
+                       "cases": cases}, f, separators=(",", ":"))
+            f.write("\n")
         print("torchscript", os.path.getsize(path), "bytes")
 
 
