@@ -3,6 +3,7 @@ package pt2
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -283,4 +284,65 @@ func TestTorchScriptRunsAsPredictor(t *testing.T) {
 	if n != 12 {
 		t.Fatalf("%d outputs compared, want 12", n)
 	}
+}
+
+// TestExportDir checks a real export by hand: LI_PT2_EXPORT names a folder
+// with a model.pt2 (e.g. from Ludwig 0.17.10's `ludwig export_model -f
+// torch_export`, which cannot be committed) and the golden.json that
+// testdata/gen/pt2/export_golden.py wrote for it. Skipped without it.
+func TestExportDir(t *testing.T) {
+	dir := os.Getenv("LI_PT2_EXPORT")
+	if dir == "" {
+		t.Skip("LI_PT2_EXPORT is not set")
+	}
+	p, err := Open(filepath.Join(dir, "model.pt2"), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g goldenFile
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	n := runGoldens(t, p, &g)
+	// The example batch repeated to 5 rows: 3 chunks of a fixed batch of
+	// 2, the last padded; each row's outputs equal the example's.
+	c := g.Cases[0]
+	in := map[string]*kernels.Tensor{}
+	for k, v := range c.Inputs {
+		x := fromGolden(t, v)
+		idx, _ := kernels.New(tensor.Int64, []int{5})
+		for i := range idx.I64 {
+			idx.I64[i] = int64(i % c.Batch)
+		}
+		if in[k], err = kernels.IndexSelect(x, 0, idx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := p.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range c.Outputs {
+		want := fromGolden(t, v)
+		got, ok := out[k]
+		if want.Dim() == 0 {
+			continue // not per row
+		}
+		if !ok {
+			t.Fatalf("output %s missing", k)
+		}
+		for r := 0; r < 5; r++ {
+			s, e := int64(r), int64(r+1)
+			gr, _ := kernels.Slice(got, 0, &s, &e, 1)
+			ws, we := int64(r%c.Batch), int64(r%c.Batch+1)
+			wr, _ := kernels.Slice(want, 0, &ws, &we, 1)
+			compare(t, fmt.Sprintf("%s row %d", k, r), kernels.Clone(gr), kernels.Clone(wr))
+			n++
+		}
+	}
+	t.Logf("%s: torch %s, schema %d.%d, batch %+v, %d ops, %d outputs compared", dir, p.TorchVersion, p.SchemaMajor, p.SchemaMinor, p.Batch, len(p.Ops), n)
 }

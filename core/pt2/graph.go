@@ -358,9 +358,24 @@ func (p *Program) bindOutputs(c *compiler, pj *programJSON) error {
 		if err != nil {
 			return err
 		}
+		if k != "as_tensor" {
+			// A constant output (Ludwig's used_tokens is the int the
+			// sample gave): a 0-dim tensor of its value.
+			a, err := c.arg(s.UserOutput.Arg)
+			if err != nil || a.slot >= 0 || a.list {
+				return fmt.Errorf("an output of kind %s: only tensors and constant numbers are supported", k)
+			}
+			t, err := scalarTensor(a.val)
+			if err != nil {
+				return fmt.Errorf("an output of kind %s: %w", k, err)
+			}
+			c.frame = append(c.frame, t)
+			slots = append(slots, len(c.frame)-1)
+			continue
+		}
 		var n nameJSON
-		if k != "as_tensor" || json.Unmarshal(v, &n) != nil {
-			return fmt.Errorf("an output of kind %s: only tensor outputs are supported", k)
+		if json.Unmarshal(v, &n) != nil {
+			return fmt.Errorf("a tensor output without a name")
 		}
 		a, err := c.ref(n.Name)
 		if err != nil {
@@ -667,4 +682,27 @@ func (c *compiler) arg(a argJSON) (argv, error) {
 func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// scalarTensor makes a 0-dim tensor of a constant number: int64, float32
+// (a Python float, as torch.tensor makes it) or bool.
+func scalarTensor(v Value) (*kernels.Tensor, error) {
+	switch x := v.(type) {
+	case int64:
+		t := kernels.Scalar(tensor.Int64, 0)
+		t.I64[0] = x
+		return t, nil
+	case float64:
+		return kernels.Scalar(tensor.Float32, x), nil
+	case bool:
+		return kernels.Scalar(tensor.Bool, b2f(x)), nil
+	}
+	return nil, fmt.Errorf("a constant of type %T", v)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

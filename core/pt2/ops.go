@@ -36,12 +36,23 @@ var graphOps = map[string]script.Operator{
 	atenPrefix + "detach_.default":                      {Params: []string{"self"}, Fn: identity},
 	atenPrefix + "_to_copy.default": {
 		Params: []string{"self", "dtype", "layout", "device", "pin_memory", "non_blocking", "memory_format"}, Fn: toCopy},
+	atenPrefix + "permute.default":         {Params: []string{"self", "dims"}, Fn: intsOp(kernels.Permute)},
+	atenPrefix + "expand.default":          {Params: []string{"self", "size", "implicit"}, Fn: intsOp(kernels.Expand)},
 	atenPrefix + "alias.default":           {Params: []string{"self"}, Fn: identity},
 	atenPrefix + "lift_fresh_copy.default": {Params: []string{"self"}, Fn: clone},
 	"_operator.add":                        symArith("add"),
 	"_operator.sub":                        symArith("sub"),
 	"_operator.mul":                        symArith("mul"),
 	"_operator.floordiv":                   symArith("floordiv"),
+}
+
+// atenAliases are aten names whose operator is registered under another
+// (torch.not_equal records aten.not_equal in exported graphs; TorchScript
+// compiles it to aten::ne).
+var atenAliases = map[string]string{
+	"not_equal": "ne", "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
+	"multiply": "mul", "divide": "div", "subtract": "sub", "true_divide": "div", "clip": "clamp",
+	"concat": "cat", "concatenate": "cat", "swapaxes": "transpose", "swapdims": "transpose",
 }
 
 // resolve finds a node target's operator.
@@ -51,7 +62,11 @@ func resolve(target string) (script.Operator, error) {
 	}
 	if rest, ok := strings.CutPrefix(target, atenPrefix); ok {
 		if i := strings.LastIndexByte(rest, '.'); i > 0 {
-			if op, ok := script.Lookup(rest[:i]); ok {
+			name := rest[:i]
+			if a, ok := atenAliases[name]; ok {
+				name = a
+			}
+			if op, ok := script.Lookup(name); ok {
 				return op, nil
 			}
 		}
@@ -319,4 +334,27 @@ func toCopy(vs []Value) (Value, error) {
 		}
 	}
 	return kernels.To(t, dt, true)
+}
+
+// intsOp is an operator of a tensor and a list of ints (permute, expand).
+func intsOp(f func(*kernels.Tensor, []int) (*kernels.Tensor, error)) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, err := tensorAt(vs, 0, "self")
+		if err != nil {
+			return nil, err
+		}
+		l, ok := vs[1].(*script.List)
+		if !ok {
+			return nil, fmt.Errorf("argument 2 must be a list of ints")
+		}
+		ints := make([]int, len(l.Items))
+		for i, it := range l.Items {
+			n, ok := it.(int64)
+			if !ok || n > 1<<31 || n < -1<<31 {
+				return nil, fmt.Errorf("argument 2 must be a list of ints")
+			}
+			ints[i] = int(n)
+		}
+		return f(t, ints)
+	}
 }
