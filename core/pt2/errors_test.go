@@ -230,10 +230,7 @@ func runGoldens(t *testing.T, p *Program, g *goldenFile) int {
 	t.Helper()
 	n := 0
 	for _, c := range g.Cases {
-		in := map[string]*kernels.Tensor{}
-		for k, v := range c.Inputs {
-			in[k] = fromGolden(t, v)
-		}
+		in := inputsOf(t, c.Inputs)
 		out, err := p.Run(in)
 		if err != nil {
 			t.Fatalf("batch %d: %v", c.Batch, err)
@@ -309,10 +306,7 @@ func TestAssertMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := loadGolden(t, "concat_fixed")
-	in := map[string]*kernels.Tensor{}
-	for k, v := range g.Cases[0].Inputs {
-		in[k] = fromGolden(t, v)
-	}
+	in := inputsOf(t, g.Cases[0].Inputs)
 	_, err = p.Run(in)
 	if err == nil || !strings.Contains(err.Error(), "torch.ops.aten._assert_tensor_metadata.default: tensor metadata assertion failed: dtype bool") {
 		t.Fatalf("got %v", err)
@@ -329,10 +323,7 @@ func TestConcurrentRun(t *testing.T) {
 	}
 	g := loadGolden(t, "attention_dynamic")
 	c := g.Cases[len(g.Cases)-1] // 19 rows: 3 chunks
-	in := map[string]*kernels.Tensor{}
-	for k, v := range c.Inputs {
-		in[k] = fromGolden(t, v)
-	}
+	in := inputsOf(t, c.Inputs)
 	type result struct {
 		out map[string]*kernels.Tensor
 		err error

@@ -82,6 +82,16 @@ func loadGolden(t *testing.T, name string) *goldenFile {
 	return &g
 }
 
+// inputsOf makes a golden case's inputs.
+func inputsOf(t *testing.T, m map[string]golden.Tensor) map[string]*kernels.Tensor {
+	t.Helper()
+	in := make(map[string]*kernels.Tensor, len(m))
+	for k, v := range m {
+		in[k] = fromGolden(t, v)
+	}
+	return in
+}
+
 // compare checks got against want: dtype and shape equal, integers and
 // booleans identical, floats within 1e-5 absolute + 1e-5 relative.
 func compare(t *testing.T, what string, got, want *kernels.Tensor) {
@@ -133,10 +143,7 @@ func TestGoldens(t *testing.T) {
 			t.Errorf("%s: batch %+v, want %v", name, p.Batch, g.Batch)
 		}
 		for _, c := range g.Cases {
-			in := map[string]*kernels.Tensor{}
-			for k, v := range c.Inputs {
-				in[k] = fromGolden(t, v)
-			}
+			in := inputsOf(t, c.Inputs)
 			out, err := p.Run(in)
 			if err != nil {
 				t.Fatalf("%s batch %d: %v", name, c.Batch, err)
