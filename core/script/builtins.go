@@ -12,7 +12,10 @@ import (
 
 // op is an operator the interpreter implements: its parameter names (for
 // keyword arguments) and its Go function. Missing trailing arguments are
-// nil, which every function treats as the schema's default.
+// nil, which every function treats as the schema's default. The argument
+// slice is the interpreter's scratch memory, reused after the call: fn may
+// read (and reslice) it but must not keep it or return it (copy the values
+// into a new List or Tuple instead).
 type op struct {
 	params []string
 	fn     func([]Value) (Value, error)

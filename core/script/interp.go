@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
 	"github.com/ludwig-infer/ludwig-infer/core/ptfile"
@@ -72,11 +73,35 @@ type frame struct {
 	rt    *run
 }
 
-// run is one top-level call's budget.
+// run is one top-level call's budget and its scratch memory: the frames
+// (one per call depth) and an arena the frames' slots and the operators'
+// argument lists are cut from, released last in first out. Module.Call
+// takes a run from a pool and clears it after the call, so a call in the
+// steady state allocates only what the operators return.
 type run struct {
-	steps int64
-	depth int
-	lim   Limits
+	steps  int64
+	depth  int
+	lim    Limits
+	arena  []Value
+	top    int
+	frames []*frame
+}
+
+// alloc returns n zeroed values from the arena; free releases them (in the
+// reverse order of the allocs). A full arena is replaced by a larger one
+// without copying: the slices already handed out keep the old one alive.
+func (rt *run) alloc(n int) []Value {
+	if rt.top+n > len(rt.arena) {
+		rt.arena = make([]Value, max(2*len(rt.arena), rt.top+n, 64))
+	}
+	s := rt.arena[rt.top : rt.top+n : rt.top+n]
+	rt.top += n
+	return s
+}
+
+func (rt *run) free(s []Value) {
+	clear(s)
+	rt.top -= len(s)
 }
 
 type exprFn func(*frame) (Value, error)
@@ -101,6 +126,8 @@ type Module struct {
 	lim     Limits
 	// constants are constants.pkl's values, CONSTANTS.c<n> in the code.
 	constants []Value
+	// runs holds the calls' scratch memory (*run) for reuse.
+	runs sync.Pool
 }
 
 // Load compiles the archive's root module.
@@ -177,21 +204,46 @@ func (m *Module) CallOn(obj *Object, method string, args ...Value) (Value, error
 	if !ok {
 		return nil, fmt.Errorf("%s has no method %s", obj.Class.name, method)
 	}
-	rt := &run{lim: m.lim}
-	return rt.call(f, append([]Value{obj}, args...), nil)
+	rt, _ := m.runs.Get().(*run)
+	if rt == nil {
+		rt = &run{}
+	}
+	rt.lim, rt.steps, rt.depth, rt.top = m.lim, 0, 0, 0
+	v, err := rt.call(f, obj, args, nil)
+	clear(rt.arena)
+	m.runs.Put(rt)
+	return v, err
 }
 
-func (rt *run) call(f *function, args []Value, kw map[string]Value) (Value, error) {
-	rt.depth++
-	defer func() { rt.depth-- }()
-	if rt.depth > rt.lim.MaxDepth {
+// call runs f with self (nil for a free function) and args as its first
+// arguments.
+func (rt *run) call(f *function, self Value, args []Value, kw map[string]Value) (Value, error) {
+	first := 0
+	if self != nil {
+		first = 1
+	}
+	if first+len(args) > len(f.params) {
+		return nil, &RuntimeError{fmt.Sprintf("%s() takes %d arguments, got %d", f.name, len(f.params), first+len(args))}
+	}
+	if rt.depth >= rt.lim.MaxDepth {
 		return nil, &RuntimeError{fmt.Sprintf("calls nested deeper than %d (Limits.MaxDepth)", rt.lim.MaxDepth)}
 	}
-	if len(args) > len(f.params) {
-		return nil, &RuntimeError{fmt.Sprintf("%s() takes %d arguments, got %d", f.name, len(f.params), len(args))}
+	rt.depth++
+	for len(rt.frames) < rt.depth {
+		rt.frames = append(rt.frames, &frame{rt: rt})
 	}
-	fr := &frame{slots: make([]Value, f.nslots), rt: rt}
-	copy(fr.slots, args)
+	fr := rt.frames[rt.depth-1]
+	fr.slots = rt.alloc(f.nslots)
+	defer func() {
+		rt.free(fr.slots)
+		fr.slots, fr.ret = nil, nil
+		rt.depth--
+	}()
+	if self != nil {
+		fr.slots[0] = self
+	}
+	copy(fr.slots[first:], args)
+	args = fr.slots[:first+len(args)]
 	for i := len(args); i < len(f.params); i++ {
 		if v, ok := kw[f.params[i]]; ok {
 			fr.slots[i] = v
@@ -932,7 +984,15 @@ func (c *compiler) binary(x *Binary) exprFn {
 		if !ok {
 			c.unsupported("aten::" + name)
 		}
-		f = func(a, b Value) (Value, error) { return o.fn([]Value{a, b}) }
+		lr := []exprFn{l, r}
+		return func(fr *frame) (Value, error) {
+			vs, err := evalArgs(fr, lr, 2)
+			if err != nil {
+				return nil, err
+			}
+			defer fr.rt.free(vs)
+			return o.fn(vs)
+		}
 	}
 	return func(fr *frame) (Value, error) {
 		a, b, err := evalPair(fr, l, r)
@@ -1011,23 +1071,21 @@ func (c *compiler) call(x *Call) exprFn {
 			c.unsupported(full)
 		}
 		pos := c.bindKeywords(o, kwNames, x.Line, full)
-		nargs := len(args)
+		width := len(args)
+		for _, p := range pos {
+			width = max(width, p+1)
+		}
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, args)
+			vs, err := evalArgs(fr, args, width)
 			if err != nil {
 				return nil, err
 			}
-			if len(pos) > 0 {
-				for i, p := range pos {
-					for len(vs) <= p {
-						vs = append(vs, nil)
-					}
-					if vs[p], err = kwVals[i](fr); err != nil {
-						return nil, err
-					}
+			defer fr.rt.free(vs)
+			for i, p := range pos {
+				if vs[p], err = kwVals[i](fr); err != nil {
+					return nil, err
 				}
 			}
-			_ = nargs
 			v, err := o.fn(vs)
 			if err != nil {
 				var re *RuntimeError
@@ -1058,15 +1116,7 @@ func (c *compiler) call(x *Call) exprFn {
 			if !ok {
 				return nil, &RuntimeError{fmt.Sprintf("%s has no method %s", ob.Class.name, name)}
 			}
-			vs, err := evalAll(fr, args)
-			if err != nil {
-				return nil, err
-			}
-			kw, err := evalKw(fr, kwNames, kwVals)
-			if err != nil {
-				return nil, err
-			}
-			return fr.rt.call(f, append([]Value{ob}, vs...), kw)
+			return callWith(fr, f, ob, args, kwNames, kwVals)
 		}
 	}
 	fn := c.expr(x.Fn)
@@ -1104,16 +1154,37 @@ func (c *compiler) callFunc(get func(*frame) (*function, error), args []exprFn, 
 		if err != nil {
 			return nil, err
 		}
-		vs, err := evalAll(fr, args)
-		if err != nil {
-			return nil, err
-		}
-		kw, err := evalKw(fr, kwNames, kwVals)
-		if err != nil {
-			return nil, err
-		}
-		return fr.rt.call(f, vs, kw)
+		return callWith(fr, f, nil, args, kwNames, kwVals)
 	}
+}
+
+// callWith evaluates a call's arguments (into the arena) and calls f.
+func callWith(fr *frame, f *function, self Value, args []exprFn, kwNames []string, kwVals []exprFn) (Value, error) {
+	vs, err := evalArgs(fr, args, len(args))
+	if err != nil {
+		return nil, err
+	}
+	defer fr.rt.free(vs)
+	kw, err := evalKw(fr, kwNames, kwVals)
+	if err != nil {
+		return nil, err
+	}
+	return fr.rt.call(f, self, vs, kw)
+}
+
+// evalArgs evaluates fs into n >= len(fs) values of the arena (the rest
+// nil); the caller frees them. On an error nothing stays allocated.
+func evalArgs(fr *frame, fs []exprFn, n int) ([]Value, error) {
+	vs := fr.rt.alloc(n)
+	for i, f := range fs {
+		v, err := f(fr)
+		if err != nil {
+			fr.rt.free(vs)
+			return nil, err
+		}
+		vs[i] = v
+	}
+	return vs, nil
 }
 
 // bindKeywords maps keyword arguments to the operator's positions.
@@ -1148,11 +1219,12 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 		if t, ok := x.Args[0].(*Name); ok && implicitOps[t.ID] != "" {
 			conv := ops[strings.TrimPrefix(implicitOps[t.ID], "aten::")].fn
 			return func(fr *frame) (Value, error) {
-				a, err := v(fr)
+				vs, err := evalArgs(fr, args[1:2], 1)
 				if err != nil {
 					return nil, err
 				}
-				return conv([]Value{a})
+				defer fr.rt.free(vs)
+				return conv(vs)
 			}
 		}
 		return v
@@ -1191,10 +1263,11 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 	case "range":
 		fs := args
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, fs)
+			vs, err := evalArgs(fr, fs, len(fs))
 			if err != nil {
 				return nil, err
 			}
+			defer fr.rt.free(vs)
 			return rangeList(vs)
 		}
 	case "int", "float", "bool", "str", "len", "abs", "min", "max":
@@ -1204,10 +1277,11 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 			c.unsupported("builtin " + n.ID)
 		}
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, args)
+			vs, err := evalArgs(fr, args, len(args))
 			if err != nil {
 				return nil, err
 			}
+			defer fr.rt.free(vs)
 			return o.fn(vs)
 		}
 	}
