@@ -4,10 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -428,36 +424,27 @@ func Linear(x, w, b *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("linear: bias of shape %v and %s does not fit %d outputs of %s", b.Shape, b.DType, out, x.DType)
 	}
 	rows := numel(x.Shape[:x.Dim()-1])
-	shape := append(append([]int(nil), x.Shape[:x.Dim()-1]...), out)
+	var dims [4]int
+	shape := append(append(dims[:0], x.Shape[:x.Dim()-1]...), out)
 	r, err := New(x.DType, shape)
 	if err != nil {
 		return nil, err
 	}
 	if x.DType == tensor.Float32 {
-		c := blas32.General{Rows: rows, Cols: out, Stride: out, Data: r.F32}
 		if b != nil {
 			for i := 0; i < rows; i++ {
 				copy(r.F32[i*out:(i+1)*out], b.F32)
 			}
 		}
-		if rows > 0 && in > 0 && out > 0 {
-			blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-				blas32.General{Rows: rows, Cols: in, Stride: in, Data: x.F32},
-				blas32.General{Rows: out, Cols: in, Stride: in, Data: w.F32}, beta(b), c)
-		}
+		gemmF32(rows, out, in, x.F32, w.F32, r.F32, beta(b))
 		return r, nil
 	}
-	c := blas64.General{Rows: rows, Cols: out, Stride: out, Data: r.F64}
 	if b != nil {
 		for i := 0; i < rows; i++ {
 			copy(r.F64[i*out:(i+1)*out], b.F64)
 		}
 	}
-	if rows > 0 && in > 0 && out > 0 {
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas64.General{Rows: rows, Cols: in, Stride: in, Data: x.F64},
-			blas64.General{Rows: out, Cols: in, Stride: in, Data: w.F64}, float64(beta(b)), c)
-	}
+	gemmF64(rows, out, in, x.F64, w.F64, r.F64, float64(beta(b)))
 	return r, nil
 }
 

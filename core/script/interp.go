@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
 	"github.com/ludwig-infer/ludwig-infer/core/ptfile"
@@ -84,25 +85,27 @@ type run struct {
 	lim    Limits
 	arena  []Value
 	top    int
+	hi     int
 	frames []*frame
 }
 
-// alloc returns n zeroed values from the arena; free releases them (in the
-// reverse order of the allocs). A full arena is replaced by a larger one
-// without copying: the slices already handed out keep the old one alive.
+// alloc returns n values from the arena, which may hold values of earlier
+// uses: the caller sets every one. free releases them (in the reverse order
+// of the allocs). A full arena is replaced by a larger one without copying:
+// the slices already handed out keep the old one alive. The arena is
+// cleared once, after the top-level call (up to hi, its high-water mark).
 func (rt *run) alloc(n int) []Value {
 	if rt.top+n > len(rt.arena) {
 		rt.arena = make([]Value, max(2*len(rt.arena), rt.top+n, 64))
+		rt.hi = 0
 	}
 	s := rt.arena[rt.top : rt.top+n : rt.top+n]
 	rt.top += n
+	rt.hi = max(rt.hi, rt.top)
 	return s
 }
 
-func (rt *run) free(s []Value) {
-	clear(s)
-	rt.top -= len(s)
-}
+func (rt *run) free(s []Value) { rt.top -= len(s) }
 
 type exprFn func(*frame) (Value, error)
 
@@ -210,7 +213,7 @@ func (m *Module) CallOn(obj *Object, method string, args ...Value) (Value, error
 	}
 	rt.lim, rt.steps, rt.depth, rt.top = m.lim, 0, 0, 0
 	v, err := rt.call(f, obj, args, nil)
-	clear(rt.arena)
+	clear(rt.arena[:rt.hi])
 	m.runs.Put(rt)
 	return v, err
 }
@@ -243,6 +246,7 @@ func (rt *run) call(f *function, self Value, args []Value, kw map[string]Value) 
 		fr.slots[0] = self
 	}
 	copy(fr.slots[first:], args)
+	clear(fr.slots[first+len(args):])
 	args = fr.slots[:first+len(args)]
 	for i := len(args); i < len(f.params); i++ {
 		if v, ok := kw[f.params[i]]; ok {
@@ -766,13 +770,13 @@ func (c *compiler) expr(e Expr) exprFn {
 			return func(*frame) (Value, error) { return f, nil }
 		}
 		obj := c.expr(x.X)
-		name := x.Name
+		site := &attrSite{name: x.Name}
 		return func(fr *frame) (Value, error) {
 			o, err := obj(fr)
 			if err != nil {
 				return nil, err
 			}
-			return getAttr(o, name)
+			return site.get(o)
 		}
 	case *Subscript:
 		obj, idx := c.expr(x.X), c.expr(x.Index)
@@ -797,8 +801,9 @@ func (c *compiler) expr(e Expr) exprFn {
 		}
 	case *DictExpr:
 		keys, vals := c.exprs(x.Keys), c.exprs(x.Values)
+		n := max(len(keys), 4) // room for a few items set later
 		return func(fr *frame) (Value, error) {
-			d := NewDict()
+			d := &Dict{Keys: make([]Value, 0, n), Values: make([]Value, 0, n)}
 			for i := range keys {
 				k, err := keys[i](fr)
 				if err != nil {
@@ -835,6 +840,35 @@ func (c *compiler) expr(e Expr) exprFn {
 	}
 	c.fail(e.pos(), "unsupported expression %T", e)
 	return nil
+}
+
+// attrSite is one attribute read in the code, with the last object it read
+// and the value: module attributes do not change after Load (the compiler
+// refuses assignments to them), so reading the same object again needs no
+// map lookup. Safe for concurrent calls.
+type attrSite struct {
+	name string
+	last atomic.Pointer[attrHit]
+}
+
+type attrHit struct {
+	obj *Object
+	v   Value
+}
+
+func (s *attrSite) get(o Value) (Value, error) {
+	ob, ok := o.(*Object)
+	if !ok {
+		return getAttr(o, s.name)
+	}
+	if h := s.last.Load(); h != nil && h.obj == ob {
+		return h.v, nil
+	}
+	v, err := getAttr(o, s.name)
+	if err == nil {
+		s.last.Store(&attrHit{obj: ob, v: v})
+	}
+	return v, err
 }
 
 func getAttr(o Value, name string) (Value, error) {
@@ -1176,6 +1210,7 @@ func callWith(fr *frame, f *function, self Value, args []exprFn, kwNames []strin
 // nil); the caller frees them. On an error nothing stays allocated.
 func evalArgs(fr *frame, fs []exprFn, n int) ([]Value, error) {
 	vs := fr.rt.alloc(n)
+	clear(vs[len(fs):])
 	for i, f := range fs {
 		v, err := f(fr)
 		if err != nil {
@@ -1253,12 +1288,13 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 			c.fail(x.Line, "getattr() with a name that is not a string literal")
 		}
 		obj := args[0]
+		site := &attrSite{name: name}
 		return func(fr *frame) (Value, error) {
 			o, err := obj(fr)
 			if err != nil {
 				return nil, err
 			}
-			return getAttr(o, name)
+			return site.get(o)
 		}
 	case "range":
 		fs := args
