@@ -286,6 +286,7 @@ func To(t *Tensor, dt tensor.DType, copyAlways bool) (*Tensor, error) {
 	switch {
 	case dt == tensor.Float32 && t.DType == tensor.Float32:
 		copy(out.F32, t.F32)
+	case convertTo(out, t):
 	case !IsFloat(t.DType) && !IsFloat(dt):
 		for i := 0; i < n; i++ {
 			out.SetInt(i, t.IntAt(i))
