@@ -31,13 +31,7 @@ const (
 
 // gemmF32 computes c = x * w^T + beta * c (beta 0 or 1).
 func gemmF32(m, n, k int, x, w, c []float32, beta float32) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if beta == 0 {
-			clear(c[:m*n])
-		}
+	if gemmTrivial(m, n, k, c, beta) {
 		return
 	}
 	if k <= gemmSmallK {
@@ -47,41 +41,50 @@ func gemmF32(m, n, k int, x, w, c []float32, beta float32) {
 	gemmGonumF32(m, n, k, x, w, c, beta)
 }
 
-// gemmGonumF32 is gemmF32 through gonum's kernel, in serial blocks.
-func gemmGonumF32(m, n, k int, x, w, c []float32, beta float32) {
+// gemmF64 is gemmF32 in float64 (always gonum's kernel, serially).
+func gemmF64(m, n, k int, x, w, c []float64, beta float64) {
+	if gemmTrivial(m, n, k, c, beta) {
+		return
+	}
+	gemmBlocks(m, n, func(i, j, mi, nj int) {
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
+			blas64.General{Rows: mi, Cols: k, Stride: k, Data: x[i*k:]},
+			blas64.General{Rows: nj, Cols: k, Stride: k, Data: w[j*k:]}, beta,
+			blas64.General{Rows: mi, Cols: nj, Stride: n, Data: c[i*n+j:]})
+	})
+}
+
+// gemmTrivial computes the products without outputs or inputs (c = beta *
+// c) and reports whether it did.
+func gemmTrivial[F float32 | float64](m, n, k int, c []F, beta F) bool {
+	if m == 0 || n == 0 {
+		return true
+	}
+	if k == 0 && beta == 0 {
+		clear(c[:m*n])
+	}
+	return k == 0
+}
+
+// gemmBlocks calls f on the blocks (first row i, first column j, mi rows,
+// nj columns) of at most gemmRows x gemmCols of an m x n product, which
+// gonum computes serially.
+func gemmBlocks(m, n int, f func(i, j, mi, nj int)) {
 	for i := 0; i < m; i += gemmRows {
-		mi := min(gemmRows, m-i)
 		for j := 0; j < n; j += gemmCols {
-			nj := min(gemmCols, n-j)
-			blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-				blas32.General{Rows: mi, Cols: k, Stride: k, Data: x[i*k:]},
-				blas32.General{Rows: nj, Cols: k, Stride: k, Data: w[j*k:]}, beta,
-				blas32.General{Rows: mi, Cols: nj, Stride: n, Data: c[i*n+j:]})
+			f(i, j, min(gemmRows, m-i), min(gemmCols, n-j))
 		}
 	}
 }
 
-// gemmF64 is gemmF32 in float64 (always gonum's kernel, serially).
-func gemmF64(m, n, k int, x, w, c []float64, beta float64) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if beta == 0 {
-			clear(c[:m*n])
-		}
-		return
-	}
-	for i := 0; i < m; i += gemmRows {
-		mi := min(gemmRows, m-i)
-		for j := 0; j < n; j += gemmCols {
-			nj := min(gemmCols, n-j)
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-				blas64.General{Rows: mi, Cols: k, Stride: k, Data: x[i*k:]},
-				blas64.General{Rows: nj, Cols: k, Stride: k, Data: w[j*k:]}, beta,
-				blas64.General{Rows: mi, Cols: nj, Stride: n, Data: c[i*n+j:]})
-		}
-	}
+// gemmGonumF32 is gemmF32 through gonum's kernel, in serial blocks.
+func gemmGonumF32(m, n, k int, x, w, c []float32, beta float32) {
+	gemmBlocks(m, n, func(i, j, mi, nj int) {
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+			blas32.General{Rows: mi, Cols: k, Stride: k, Data: x[i*k:]},
+			blas32.General{Rows: nj, Cols: k, Stride: k, Data: w[j*k:]}, beta,
+			blas32.General{Rows: mi, Cols: nj, Stride: n, Data: c[i*n+j:]})
+	})
 }
 
 // gemmSmallF32 is gemmF32 for short rows: each output is one float32
