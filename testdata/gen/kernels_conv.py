@@ -7,7 +7,7 @@ padding, as tracing records nn.Conv1d(padding="same")), aten::_convolution
 (int padding), aten::conv1d/conv2d (scripted functional calls, int and
 string padding), max_pool1d/2d and avg_pool1d/2d over strides, padding,
 dilation, groups, ceil_mode, count_include_pad and divisor_override, in
-float32 and float64; "encoders" is a stand-in with the structure of
+float32 and float64, and one_hot; "encoders" is a stand-in with the structure of
 Ludwig's parallel_cnn and stacked_cnn text encoders and stacked_cnn image
 encoder (our own code). Run with Debian's Python (torch 1.13):
 
@@ -121,7 +121,8 @@ class Encoders(nn.Module):
     (parallel same-padded conv1d + relu + max over time, concatenated,
     fully connected) and stacked_cnn (stacked conv1d with max_pool1d), and
     its stacked_cnn image encoder (conv2d valid + relu + max_pool2d,
-    flattened, fully connected), over an embedding of token ids."""
+    flattened, fully connected), over an embedding of token ids; and the
+    one_hot of its one-hot category encoder."""
 
     def __init__(self):
         super().__init__()
@@ -135,7 +136,7 @@ class Encoders(nn.Module):
         self.img_fc = nn.Linear(4, 3)
 
     def forward(self, x):
-        tokens, img = x["tokens"], x["img"]
+        tokens, img, cat = x["tokens"], x["img"], x["cat"]
         e = self.emb(tokens).transpose(1, 2)
         p = torch.cat([torch.max(F.relu(c(e)), 2)[0] for c in self.parallel], 1)
         h = e
@@ -148,6 +149,8 @@ class Encoders(nn.Module):
             "parallel_cnn": self.fc(p),
             "stacked_cnn": torch.sum(h, 2),
             "image_cnn": self.img_fc(torch.flatten(g, 1)),
+            "one_hot": F.one_hot(cat.reshape(-1).long(), 6).to(torch.float32),
+            "one_hot_inferred": F.one_hot(tokens),
         }
 
 
@@ -164,6 +167,7 @@ def inputs(seed, batch):
         "img64": torch.randn(batch, 3, 5, 4, generator=g, dtype=torch.float64),
         "nan": nan,
         "tokens": torch.randint(0, 20, (batch, 7), generator=g),
+        "cat": torch.randint(0, 6, (batch, 1), generator=g, dtype=torch.int32),
     }
 
 
@@ -171,7 +175,7 @@ def inputs(seed, batch):
 MODULES = [("conv_layers", Conv, False, ["s", "d", "img", "img64"]),
            ("conv_pool", Pool, False, ["s", "neg", "d", "img", "nan"]),
            ("conv_scripted", Scripted, True, ["s", "img"]),
-           ("conv_encoders", Encoders, False, ["tokens", "img"])]
+           ("conv_encoders", Encoders, False, ["tokens", "img", "cat"])]
 
 
 def main():
