@@ -159,12 +159,18 @@ def main():
     if p is None:
         sys.exit("the floor (a) did not start: " + hooks[-1])
     contenders.append(Contender("a", "(a) C++ libtorch floor", p, "floor"))
+    # A model without a number column has no tensor-buffer cases.
+    tensors = bool(num)
+    if not tensors:
+        hooks.append("tensor-buffer contenders: the model has no number column")
     p = start("c", [os.path.join(bench, "bench_c"), model, data, num])
     if p:
         contenders.append(Contender("b", "(b) li_infer C, JSON", p, "json"))
-        contenders.append(Contender("b-tensor", "(b) li_infer C, tensor buffer", p, "tensor"))
+        if tensors:
+            contenders.append(Contender("b-tensor", "(b) li_infer C, tensor buffer", p, "tensor"))
         contenders.append(Contender("b-ts", "(b) li_infer C, JSON, TorchScript stages", p, "json-ts"))
-        contenders.append(Contender("b-tensor-ts", "(b) li_infer C, tensor buffer, TorchScript stages", p, "tensor-ts"))
+        if tensors:
+            contenders.append(Contender("b-tensor-ts", "(b) li_infer C, tensor buffer, TorchScript stages", p, "tensor-ts"))
     # The Go engine: the same program on models loaded with {"engine": "go"}
     # (libtorch still runs nothing else: the stages are native), and the
     # library built without libtorch (bench_c_nolibtorch).
@@ -172,7 +178,8 @@ def main():
               {"BENCH_LOAD_OPTIONS": '{"engine": "go"}', "BENCH_TWO_CASES": "1"})
     if p:
         contenders.append(Contender("b-go", "(b) li_infer C, JSON, engine=go", p, "json"))
-        contenders.append(Contender("b-go-tensor", "(b) li_infer C, tensor buffer, engine=go", p, "tensor"))
+        if tensors:
+            contenders.append(Contender("b-go-tensor", "(b) li_infer C, tensor buffer, engine=go", p, "tensor"))
     nl = os.path.join(bench, "bench_c_nolibtorch")
     if os.path.exists(nl):
         p = start("c-nolibtorch", [nl, model, data, num], {"BENCH_TWO_CASES": "1"})
@@ -314,8 +321,11 @@ def main():
              "`bench/analysis.md`, included as written).\n")
     L.append("- Machine: %d cores, %s, %s RAM, Linux %s" % (m["cores"], m["cpu"], m["mem"], m["kernel"]))
     L.append("- libtorch: %s (Debian `libtorch1.13`, OpenBLAS; `OPENBLAS_NUM_THREADS=1`, 1 intra-op thread everywhere)" % args.torch_version)
-    L.append("- Model: `%s` (test export: number, category, binary and h3 inputs; one category output); "
-             "requests repeat the %d rows of `testdata/golden/tabular.json`'s requests" % (os.path.relpath(model, root), meta["rows"]))
+    name = os.path.basename(os.path.normpath(model))
+    kind = {"tabular": "number, category, binary and h3 inputs; one category output",
+            "text_parallel_cnn": "one text input, space tokenizer, 16 tokens, parallel_cnn encoder; one category output"}
+    L.append("- Model: `%s` (test export: %s); requests repeat the %d rows of `testdata/golden/%s.json`'s requests"
+             % (os.path.relpath(model, root), kind.get(name, "see testdata/README.md"), meta["rows"], name))
     L.append("- Command: `%s`" % args.command)
     L.append("- Date: %s; %d measured rounds after %d warm-up rounds; per round and contender %s calls "
              "(batch 1 / 32 / 1000); contenders interleaved round-robin, order rotated every round"
@@ -399,44 +409,56 @@ def main():
                                                      d.get("one_model_rss_peak_mb", float("nan"))))
     L.append("")
 
-    # Targets.
+    # Medians by contender key (None: not run).
     def med(key, b):
         return res["contenders"][key]["latency"][b]["median_ns"] if key in res["contenders"] else None
 
-    L.append("## Targets (tabular model, medians)\n")
-    L.append("| target | measured | verdict |")
-    L.append("|---|---|---|")
-
-    def target(name, got, limit, cmp="<="):
-        if got is None:
-            L.append("| %s | not run | - |" % name)
-            return
-        ok = got <= limit if cmp == "<=" else got < limit
-        L.append("| %s | %.2f | %s |" % (name, got, "met" if ok else "MISSED by %.0f%%" % ((got / limit - 1) * 100)))
-
-    for sfx, what in [("", "default stages"), ("-ts", "TorchScript stages")]:
-        for key, b, lim in [("b" + sfx, 1, 1.2), ("b" + sfx, 1000, 1.5)]:
-            target("(b) JSON, %s / (a), batch %d <= %.2f" % (what, b, lim), med(key, b) / med("a", b) if med(key, b) else None, lim)
-        for b in BATCHES:
-            k = "b-tensor" + sfx
-            target("(b) tensor buffer, %s / (a), batch %d <= 1.05" % (what, b), med(k, b) / med("a", b) if med(k, b) else None, 1.05)
-    for key in ["b", "b-ts", "c", "c-ts", "d-rust"]:
-        for b in BATCHES:
-            if med(key, b) is None or med("e", b) is None:
-                target("(%s) faster than (e), batch %d" % (key, b), None, 1)
-                continue
-            target("%s / (e), batch %d < 1" % (res["contenders"][key]["label"], b), med(key, b) / med("e", b), 1.0, "<")
-    if med("d-py", 1) is not None:
-        target("(d) Python binding / (e), batch 1 < 1", med("d-py", 1) / med("e", 1), 1.0, "<")
-        target("(d) Python binding / (e), batch 1000 <= 1.2", med("d-py", 1000) / med("e", 1000), 1.2)
-    else:
-        target("(d) Python binding vs (e)", None, 1)
+    L.append("## engine=go next to engine=libtorch (medians)\n")
+    L.append("| contender | batch 1 us | batch 32 us | batch 1000 us | / engine=libtorch, batch 1 | batch 32 | batch 1000 |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    for key in ["b", "b-go", "b-nolibtorch", "b-tensor", "b-go-tensor"]:
+        if key in res["contenders"] and med("b", 1):
+            base = "b-tensor" if "tensor" in key else "b"
+            L.append("| %s | %s | %s |" % (res["contenders"][key]["label"], " | ".join(fmt_us(med(key, b)) for b in BATCHES),
+                                           " | ".join("%.2f" % (med(key, b) / med(base, b)) for b in BATCHES)))
     L.append("")
+
+    # The targets are the tabular model's.
+    if name == "tabular":
+        L.append("## Targets (tabular model, medians)\n")
+        L.append("| target | measured | verdict |")
+        L.append("|---|---|---|")
+
+        def target(name, got, limit, cmp="<="):
+            if got is None:
+                L.append("| %s | not run | - |" % name)
+                return
+            ok = got <= limit if cmp == "<=" else got < limit
+            L.append("| %s | %.2f | %s |" % (name, got, "met" if ok else "MISSED by %.0f%%" % ((got / limit - 1) * 100)))
+
+        for sfx, what in [("", "default stages"), ("-ts", "TorchScript stages")]:
+            for key, b, lim in [("b" + sfx, 1, 1.2), ("b" + sfx, 1000, 1.5)]:
+                target("(b) JSON, %s / (a), batch %d <= %.2f" % (what, b, lim), med(key, b) / med("a", b) if med(key, b) else None, lim)
+            for b in BATCHES:
+                k = "b-tensor" + sfx
+                target("(b) tensor buffer, %s / (a), batch %d <= 1.05" % (what, b), med(k, b) / med("a", b) if med(k, b) else None, 1.05)
+        for key in ["b", "b-ts", "c", "c-ts", "d-rust"]:
+            for b in BATCHES:
+                if med(key, b) is None or med("e", b) is None:
+                    target("(%s) faster than (e), batch %d" % (key, b), None, 1)
+                    continue
+                target("%s / (e), batch %d < 1" % (res["contenders"][key]["label"], b), med(key, b) / med("e", b), 1.0, "<")
+        if med("d-py", 1) is not None:
+            target("(d) Python binding / (e), batch 1 < 1", med("d-py", 1) / med("e", 1), 1.0, "<")
+            target("(d) Python binding / (e), batch 1000 <= 1.2", med("d-py", 1000) / med("e", 1000), 1.2)
+        else:
+            target("(d) Python binding vs (e)", None, 1)
+        L.append("")
 
     if args.profile and os.path.exists(args.profile):
         L.append(open(args.profile).read())
     an = os.path.join(root, "bench", "analysis.md")
-    if os.path.exists(an):
+    if os.path.exists(an) and name == "tabular":
         L.append(open(an).read())
     with open(args.out, "w") as f:
         f.write("\n".join(L) + "\n")

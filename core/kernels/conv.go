@@ -166,83 +166,114 @@ func convOut(in, k, stride, dil, pad int) int {
 
 type gemmFn[T float32 | float64] func(m, n, k int, a, b, c []T)
 
-// gemm32 is c (m x n) = a (m x k) times b (n x k) transposed.
+// gemm32 is c (m x n) = a (m x k) times b (k x n).
 func gemm32(m, n, k int, a, b, c []float32) {
-	blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
 		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas32.General{Rows: n, Cols: k, Stride: k, Data: b}, 0,
+		blas32.General{Rows: k, Cols: n, Stride: n, Data: b}, 0,
 		blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
 }
 
 func gemm64(m, n, k int, a, b, c []float64) {
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1,
+	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
 		blas64.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas64.General{Rows: n, Cols: k, Stride: k, Data: b}, 0,
+		blas64.General{Rows: k, Cols: n, Stride: n, Data: b}, 0,
 		blas64.General{Rows: m, Cols: n, Stride: n, Data: c})
 }
 
 // convRun computes the convolution: for each group, the output positions
-// of the whole batch are taken in blocks; a block's im2col matrix (one row
-// per position: its C/groups x kh x kw receptive field, zeros where it
-// falls in the padding) times the group's weights (O/groups x the same)
-// gives the block's outputs, scattered into (N, O, H, W) with the bias.
+// of the whole batch are taken in blocks of columns; the block's im2col
+// matrix (one row per input channel and kernel tap, one column per output
+// position: the input value the tap sees there, zero in the padding) is
+// multiplied by the group's weights (O/groups x C/groups*kh*kw), and the
+// product's rows - one output channel each, positions contiguous - are
+// copied into (N, O, H, W) with the bias.
 func convRun[T float32 | float64](x, w, bias, out []T, n int, s *ConvSpec, gemm gemmFn[T]) {
 	kdim := s.cg * s.kh * s.kw
 	positions := s.outH * s.outW
 	total := n * positions
-	block := max(1, min(total, ColBlockElements/max(kdim, 1)))
-	col := make([]T, block*kdim)
-	res := make([]T, block*s.ogs)
-	inPlane := s.inH * s.inW
+	cols := max(1, min(total, ColBlockElements/kdim))
+	col := make([]T, kdim*cols)
+	res := make([]T, s.ogs*cols)
 	for g := 0; g < s.Groups; g++ {
 		wg := w[g*s.ogs*kdim : (g+1)*s.ogs*kdim]
-		for p0 := 0; p0 < total; p0 += block {
-			rows := min(block, total-p0)
-			for r := 0; r < rows; r++ {
-				p := p0 + r
-				im2colRow(x, col[r*kdim:(r+1)*kdim], s, (p/positions)*s.inC+g*s.cg, inPlane, (p%positions)/s.outW, p%s.outW)
-			}
-			gemm(rows, s.ogs, kdim, col[:rows*kdim], wg, res[:rows*s.ogs])
-			for r := 0; r < rows; r++ {
-				p := p0 + r
-				bi, pos := p/positions, p%positions
-				base := (bi*s.outC+g*s.ogs)*positions + pos
-				for o := 0; o < s.ogs; o++ {
-					v := res[r*s.ogs+o]
-					if bias != nil {
-						v += bias[g*s.ogs+o]
+		for p0 := 0; p0 < total; p0 += cols {
+			nc := min(cols, total-p0)
+			im2col(x, col[:kdim*nc], s, g, p0, nc)
+			gemm(s.ogs, nc, kdim, wg, col[:kdim*nc], res[:s.ogs*nc])
+			for o := 0; o < s.ogs; o++ {
+				var b T
+				if bias != nil {
+					b = bias[g*s.ogs+o]
+				}
+				src := res[o*nc : (o+1)*nc]
+				for j := 0; j < nc; {
+					p := p0 + j
+					pos := p % positions
+					span := min(positions-pos, nc-j)
+					dst := out[((p/positions)*s.outC+g*s.ogs+o)*positions+pos:][:span]
+					for i, v := range src[j : j+span] {
+						dst[i] = v + b
 					}
-					out[base+o*positions] = v
+					j += span
 				}
 			}
 		}
 	}
 }
 
-// im2colRow writes the receptive field of output (oy, ox) over the
-// channels starting at plane c0 of x into row.
-func im2colRow[T float32 | float64](x, row []T, s *ConvSpec, c0, inPlane, oy, ox int) {
-	i := 0
+// im2col fills col (kdim rows of nc columns) for the output positions
+// p0 .. p0+nc-1 of the batch and the input channels of group g.
+func im2col[T float32 | float64](x, col []T, s *ConvSpec, g, p0, nc int) {
+	positions := s.outH * s.outW
+	inPlane := s.inH * s.inW
+	r := 0
 	for c := 0; c < s.cg; c++ {
-		plane := x[(c0+c)*inPlane : (c0+c+1)*inPlane]
 		for ky := 0; ky < s.kh; ky++ {
-			iy := oy*s.sh - s.padT + ky*s.dh
-			if iy < 0 || iy >= s.inH {
-				clear(row[i : i+s.kw])
-				i += s.kw
-				continue
-			}
-			line := plane[iy*s.inW : (iy+1)*s.inW]
-			ix := ox*s.sw - s.padL
 			for kx := 0; kx < s.kw; kx++ {
-				if ix >= 0 && ix < s.inW {
-					row[i] = line[ix]
-				} else {
-					row[i] = 0
+				dst := col[r*nc : (r+1)*nc]
+				r++
+				for j := 0; j < nc; {
+					p := p0 + j
+					pos := p % positions
+					oy, ox := pos/s.outW, pos%s.outW
+					span := min(s.outW-ox, nc-j)
+					seg := dst[j : j+span]
+					j += span
+					iy := oy*s.sh - s.padT + ky*s.dh
+					if iy < 0 || iy >= s.inH {
+						clear(seg)
+						continue
+					}
+					line := x[((p/positions)*s.inC+g*s.cg+c)*inPlane+iy*s.inW:][:s.inW]
+					ix := ox*s.sw - s.padL + kx*s.dw
+					if s.sw == 1 {
+						copyShifted(seg, line, ix)
+						continue
+					}
+					for i := range seg {
+						if ix >= 0 && ix < s.inW {
+							seg[i] = line[ix]
+						} else {
+							seg[i] = 0
+						}
+						ix += s.sw
+					}
 				}
-				ix += s.dw
-				i++
 			}
 		}
 	}
+}
+
+// copyShifted sets seg[i] = line[ix+i], zero outside line.
+func copyShifted[T float32 | float64](seg, line []T, ix int) {
+	lo := max(0, -ix)                 // first i inside
+	hi := min(len(seg), len(line)-ix) // end of i inside
+	if hi <= lo {
+		clear(seg)
+		return
+	}
+	clear(seg[:lo])
+	copy(seg[lo:hi], line[ix+lo:ix+hi])
+	clear(seg[hi:])
 }
