@@ -178,29 +178,38 @@ MODULES = [("conv_layers", Conv, False, ["s", "d", "img", "img64"]),
            ("conv_encoders", Encoders, False, ["tokens", "img", "cat"])]
 
 
+CASES = [(2, 2), (3, 1), (4, 3)]  # (seed, batch)
+
+
+def encoded(tensors):
+    return {k: encode(v) for k, v in tensors.items()}
+
+
+def run_case(module, x):
+    """One golden case: the inputs and what the re-loaded module gives."""
+    with torch.no_grad():
+        return {"inputs": encoded(x), "outputs": encoded(module(x))}
+
+
+def build(name, cls, script, keys):
+    """Traces (or scripts) one module, saves it, and returns its cases run
+    by the re-loaded copy."""
+    pick = lambda x: {k: v for k, v in x.items() if k in keys}  # noqa: E731
+    m = cls().eval()
+    with torch.no_grad():
+        built = torch.jit.script(m) if script else torch.jit.trace(m, (pick(inputs(1, 2)),), strict=False)
+    path = os.path.join(OUT, name + ".pt")
+    built.save(path)
+    loaded = torch.jit.load(path)
+    return [run_case(loaded, pick(inputs(seed, batch))) for seed, batch in CASES]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
-    golden = {}
-    for name, cls, script, keys in MODULES:
-        m = cls().eval()
-        example = {k: v for k, v in inputs(1, 2).items() if k in keys}
-        with torch.no_grad():
-            built = torch.jit.script(m) if script else torch.jit.trace(m, (example,), strict=False)
-        path = os.path.join(OUT, name + ".pt")
-        built.save(path)
-        loaded = torch.jit.load(path)
-        cases = []
-        for seed, batch in [(2, 2), (3, 1), (4, 3)]:
-            x = {k: v for k, v in inputs(seed, batch).items() if k in keys}
-            with torch.no_grad():
-                y = loaded(x)
-            cases.append({"inputs": {k: encode(v) for k, v in x.items()},
-                          "outputs": {k: encode(v) for k, v in y.items()}})
-        golden[name] = cases
+    golden = {spec[0]: build(*spec) for spec in MODULES}
     with open(os.path.join(OUT, "conv.json"), "w") as f:
-        json.dump(golden, f, sort_keys=True)
-        f.write("\n")
+        f.write(json.dumps(golden, sort_keys=True) + "\n")
     print("wrote", OUT, file=sys.stderr)
 
 
