@@ -14,10 +14,17 @@ import (
 // (one entry per dimension): stride, dilation, the zero padding before
 // and after the input, and the channel groups.
 type ConvSpec struct {
-	Stride, Dilation   []int
-	PadBegin, PadEnd   []int
-	Groups             int
-	spatial            int // set by Conv: 1 or 2
+	Stride, Dilation []int
+	PadBegin, PadEnd []int
+	Groups           int
+}
+
+// convGeom is a ConvSpec resolved for its operands, as 2-D (a 1-D
+// convolution has height 1): sizes, kernel, strides, dilations, the
+// leading padding, channels in and out, per group.
+type convGeom struct {
+	ConvSpec
+	spatial            int
 	inH, inW, kh, kw   int
 	outH, outW         int
 	sh, sw, dh, dw     int
@@ -27,9 +34,9 @@ type ConvSpec struct {
 
 // ColBlockElements bounds the im2col buffer of one GEMM (elements): a
 // convolution over a large batch runs as several GEMMs over blocks of
-// output positions, so its scratch memory stays bounded (16 MiB of
-// float32) while each product is large enough for gonum's blocked,
-// multi-threaded kernel.
+// output positions (the im2col matrix's columns), so its scratch memory
+// stays bounded (16 MiB of float32) while each product is large enough
+// for gonum's blocked, multi-goroutine kernel.
 var ColBlockElements = 4 << 20
 
 // ConvPadding computes the padding of torch's string padding modes:
@@ -63,7 +70,7 @@ func ConvPadding(mode string, kernel, stride, dilation []int) (begin, end []int,
 // positions of the whole batch (float32 or float64, accumulated as gonum's
 // GEMM does).
 func Conv(x, w, b *Tensor, spec ConvSpec) (*Tensor, error) {
-	s := spec
+	s := convGeom{ConvSpec: spec}
 	if err := s.check(x, w, b); err != nil {
 		return nil, err
 	}
@@ -99,7 +106,7 @@ func biasData[T float32 | float64](b *Tensor, data func(*Tensor) []T) []T {
 }
 
 // check validates the operands and fills the derived geometry.
-func (s *ConvSpec) check(x, w, b *Tensor) error {
+func (s *convGeom) check(x, w, b *Tensor) error {
 	s.spatial = w.Dim() - 2
 	if s.spatial != 1 && s.spatial != 2 {
 		return fmt.Errorf("convolution: the Go engine supports 1-D and 2-D convolutions, got a %d-D weight", w.Dim())
@@ -188,7 +195,7 @@ func gemm64(m, n, k int, a, b, c []float64) {
 // multiplied by the group's weights (O/groups x C/groups*kh*kw), and the
 // product's rows - one output channel each, positions contiguous - are
 // copied into (N, O, H, W) with the bias.
-func convRun[T float32 | float64](x, w, bias, out []T, n int, s *ConvSpec, gemm gemmFn[T]) {
+func convRun[T float32 | float64](x, w, bias, out []T, n int, s *convGeom, gemm gemmFn[T]) {
 	kdim := s.cg * s.kh * s.kw
 	positions := s.outH * s.outW
 	total := n * positions
@@ -224,7 +231,7 @@ func convRun[T float32 | float64](x, w, bias, out []T, n int, s *ConvSpec, gemm 
 
 // im2col fills col (kdim rows of nc columns) for the output positions
 // p0 .. p0+nc-1 of the batch and the input channels of group g.
-func im2col[T float32 | float64](x, col []T, s *ConvSpec, g, p0, nc int) {
+func im2col[T float32 | float64](x, col []T, s *convGeom, g, p0, nc int) {
 	positions := s.outH * s.outW
 	inPlane := s.inH * s.inW
 	r := 0
