@@ -42,7 +42,7 @@ func MethodOps(defs []*Def) []string {
 func opsOfExpr(e Expr, set map[string]bool) {
 	switch x := e.(type) {
 	case *Call:
-		if name, ok := calleeOp(x.Fn); ok {
+		if name, ok := calleeOp(x.Fn); ok && !constDevice(name, x) {
 			set[name] = true
 		}
 		// annotate(int, v): v is a tensor unless it is a literal or a
@@ -59,6 +59,20 @@ func opsOfExpr(e Expr, set map[string]bool) {
 			set["aten::__getitem__"] = true
 		}
 	}
+}
+
+// constDevice reports whether the call is torch.device of a string
+// literal, which the compiler folds into a constant (no aten::device).
+func constDevice(name string, c *Call) bool {
+	if name != "aten::device" || len(c.Args) != 1 || len(c.Keywords) != 0 {
+		return false
+	}
+	k, ok := c.Args[0].(*Const)
+	if !ok {
+		return false
+	}
+	_, ok = k.V.(string)
+	return ok
 }
 
 // atenAliases are operator names TorchScript's compiler replaces by their
