@@ -60,6 +60,7 @@ type RNNConfig struct {
 // b_ih, b_hh. It returns the last layer's outputs (seq, batch,
 // directions*hidden; batch first when BatchFirst), h_n, and c_n for an LSTM.
 //
+// Every layer reads and writes rows in the input's layout (no transposes).
 // The input projections of each layer and direction are one GEMM over the
 // whole sequence (gonum blocks and parallelises large ones); each time step
 // is one GEMM of the batch's hidden states and the gates' pointwise math,
@@ -107,11 +108,9 @@ func RNN(cfg RNNConfig, input, h0, c0 *Tensor, params []*Tensor) (out, hn, cn *T
 			return nil, nil, nil, fmt.Errorf("%s: input is %s but a state or parameter is %s", name, input.DType, t.DType)
 		}
 	}
-	// x: time-major (seq*batch, features) rows.
-	x, err := timeMajor(input, cfg.BatchFirst)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	// x: (seq*batch, features) rows in the input's layout, which every
+	// layer keeps (no transposes).
+	x := view(input, []int{seq * batch, input.Shape[2]})
 	if hn, err = New(input.DType, want); err != nil {
 		return nil, nil, nil, err
 	}
@@ -121,7 +120,7 @@ func RNN(cfg RNNConfig, input, h0, c0 *Tensor, params []*Tensor) (out, hn, cn *T
 		}
 	}
 	for l := 0; l < cfg.NumLayers; l++ {
-		next, err := New(input.DType, []int{seq, batch, dirs * hidden})
+		next, err := New(input.DType, []int{seq * batch, dirs * hidden})
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -136,7 +135,7 @@ func RNN(cfg RNNConfig, input, h0, c0 *Tensor, params []*Tensor) (out, hn, cn *T
 				return nil, nil, nil, err
 			}
 			st := dirState{cell: cfg.Cell, seq: seq, batch: batch, hidden: hidden, in: x.Shape[1],
-				reverse: d == 1, col: d * hidden, outW: dirs * hidden, layer: k}
+				reverse: d == 1, col: d * hidden, outW: dirs * hidden, layer: k, batchFirst: cfg.BatchFirst}
 			if input.DType == tensor.Float32 {
 				err = runDir(st, w, x.F32, next.F32, h0.F32, slice32(c0), hn.F32, slice32(cn))
 			} else {
@@ -146,14 +145,9 @@ func RNN(cfg RNNConfig, input, h0, c0 *Tensor, params []*Tensor) (out, hn, cn *T
 				return nil, nil, nil, err
 			}
 		}
-		x = view(next, []int{seq * batch, dirs * hidden})
+		x = next
 	}
-	out = view(x, []int{seq, batch, dirs * hidden})
-	if cfg.BatchFirst {
-		if out, err = Transpose(out, 0, 1); err != nil {
-			return nil, nil, nil, err
-		}
-	}
+	out = view(x, []int{input.Shape[0], input.Shape[1], dirs * hidden})
 	return out, hn, cn, nil
 }
 
@@ -176,18 +170,6 @@ func slice64(t *Tensor) []float64 {
 		return nil
 	}
 	return t.F64
-}
-
-// timeMajor returns input as (seq*batch, features) rows in time order.
-func timeMajor(input *Tensor, batchFirst bool) (*Tensor, error) {
-	t := input
-	if batchFirst {
-		var err error
-		if t, err = Transpose(input, 0, 1); err != nil {
-			return nil, err
-		}
-	}
-	return view(t, []int{t.Shape[0] * t.Shape[1], t.Shape[2]}), nil
 }
 
 // layerWeights are one layer and direction's parameters.
@@ -215,8 +197,17 @@ type dirState struct {
 	cell                   Cell
 	seq, batch, hidden, in int
 	reverse                bool
-	col, outW              int // this direction's columns in the output rows
-	layer                  int // index into h0/c0/hn/cn
+	col, outW              int  // this direction's columns in the output rows
+	layer                  int  // index into h0/c0/hn/cn
+	batchFirst             bool // rows are (batch, seq), not (seq, batch)
+}
+
+// row is the row of time step t of batch entry b.
+func (st dirState) row(t, b int) int {
+	if st.batchFirst {
+		return b*st.seq + t
+	}
+	return t*st.batch + b
 }
 
 type float interface{ float32 | float64 }
@@ -297,7 +288,8 @@ func runDir[F float](st dirState, w layerWeights, x, out, h0, c0, hn, cn []F) er
 		}
 		gemmNT(st.batch, g, st.hidden, h, whh, hg, beta)
 		for b := 0; b < st.batch; b++ {
-			xr := xg[(t*st.batch+b)*g : (t*st.batch+b+1)*g]
+			r := st.row(t, b)
+			xr := xg[r*g : (r+1)*g]
 			hr := hg[b*g : (b+1)*g]
 			hb := h[b*st.hidden : (b+1)*st.hidden]
 			switch st.cell {
@@ -314,7 +306,7 @@ func runDir[F float](st dirState, w layerWeights, x, out, h0, c0, hn, cn []F) er
 					hb[j] = max(xr[j]+hr[j], 0)
 				}
 			}
-			o := (t*st.batch+b)*st.outW + st.col
+			o := r*st.outW + st.col
 			copy(out[o:o+st.hidden], hb)
 		}
 	}
