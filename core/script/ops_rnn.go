@@ -11,7 +11,7 @@ import (
 // aten::rnn_relu in the form nn.LSTM/GRU/RNN call them: input, hx, params,
 // has_biases, num_layers, dropout, train, bidirectional, batch_first) and
 // the other operators of Ludwig's sequence generator decoder (repeat, topk,
-// copy_).
+// copy_, clone: the LSTM generator's copy of its initial state, zeros).
 //
 // The packed-sequence overloads (data, batch_sizes, hx, params, ...) are
 // refused: Ludwig's recurrent encoders and decoders pass padded batches.
@@ -53,6 +53,13 @@ func init() {
 				return nil, err
 			}
 			return Tuple{v, i}, nil
+		}},
+		"clone": {params: []string{"self", "memory_format"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			return kernels.Clone(t), nil
 		}},
 		"zeros": {params: []string{"size", "dtype", "layout", "device", "pin_memory"}, fn: zeros},
 		"copy_": {params: []string{"self", "src", "non_blocking"}, fn: func(vs []Value) (Value, error) {

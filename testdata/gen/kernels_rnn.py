@@ -4,7 +4,7 @@ Modules of our own that call aten::lstm, aten::gru, aten::rnn_tanh and
 aten::rnn_relu (through nn.LSTM / nn.GRU / nn.RNN, as Ludwig's recurrent
 encoders and generator decoder do) over layer counts, directions,
 batch_first, biases, given or zero initial states and float32/float64, and
-a greedy decoding loop (repeat, topk, copy_ into a slice of a buffer) like
+a greedy decoding loop (repeat, topk, copy_ into a slice of a buffer, clone) like
 Ludwig's traced sequence generator. Run with Debian's Python (torch 1.13):
 
     /usr/bin/python3 testdata/gen/kernels_rnn.py
@@ -89,6 +89,7 @@ class Decode(nn.Module):
         self.steps = steps
         self.embedding = nn.Embedding(vocab, FEATURES)
         self.rnn = nn.GRU(FEATURES, HIDDEN, batch_first=True)
+        self.lstm = nn.LSTM(FEATURES, HIDDEN, batch_first=True)
         self.out = nn.Linear(HIDDEN, vocab)
         self.register_buffer("logits", torch.zeros(steps, vocab))
         self.register_buffer("start", torch.tensor([1]))
@@ -104,10 +105,13 @@ class Decode(nn.Module):
             logits[:, i, :].copy_(step.squeeze(1))
             _, top = torch.topk(step, 1)
             tok = top.squeeze(1).squeeze(1).detach()
+        h0 = x["f"][:, 0, :HIDDEN].unsqueeze(0)
+        c0 = h0.clone()
+        lo, (lh, lc) = self.lstm(self.embedding(tok.unsqueeze(1)), (h0.repeat(1, 1, 1), c0.repeat(1, 1, 1)))
         v2, i2 = torch.topk(x["f"], 2, 2, largest=False)
         v3, i3 = torch.topk(x["d"], 3)
         return {"logits": logits, "h": h, "tok": tok, "topk_small": v2, "topk_small_i": i2,
-                "topk3": v3, "topk3_i": i3, "repeat": x["f"][0].repeat(2, 1, 3)}
+                "topk3": v3, "topk3_i": i3, "lstm_step": lo, "lstm_h": lh, "lstm_c": lc, "repeat": x["f"][0].repeat(2, 1, 3)}
 
 
 MODULES = [
