@@ -106,7 +106,7 @@ func aliasPositions(shape []int, a *Alias) []int {
 }
 
 // Repeat is torch.Tensor.repeat(t, repeats): t tiled repeats[i] times
-// along each dimension (leading repeats add dimensions).
+// along each dimension (leading repeats add dimensions); always a copy.
 func Repeat(t *Tensor, repeats []int) (*Tensor, error) {
 	if len(repeats) < t.Dim() {
 		return nil, fmt.Errorf("repeat: number of dimensions of repeat dims (%d) can not be smaller than number of dimensions of tensor (%d)", len(repeats), t.Dim())
@@ -116,38 +116,30 @@ func Repeat(t *Tensor, repeats []int) (*Tensor, error) {
 		in[i] = 1
 	}
 	copy(in[len(repeats)-t.Dim():], t.Shape)
-	shape := make([]int, len(repeats))
-	for i, r := range repeats {
+	for _, r := range repeats {
 		if r < 0 {
 			return nil, fmt.Errorf("repeat: repeats can not be negative, got %v", repeats)
 		}
-		shape[i] = in[i] * r
 	}
-	out, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	n := out.Numel()
-	if n == 0 {
-		return out, nil
-	}
-	inSt := contiguousStrides(in)
-	cur := make([]int, len(shape))
-	for i := 0; i < n; i++ {
-		src := 0
-		for d, c := range cur {
-			src += (c % in[d]) * inSt[d]
+	// Tile one dimension at a time, last first: each step copies whole
+	// contiguous blocks (the dimensions after d are already tiled).
+	cur := view(t, in)
+	for d := len(in) - 1; d >= 0; d-- {
+		s := append([]int(nil), cur.Shape...)
+		s[d] *= repeats[d]
+		next, err := New(t.DType, s)
+		if err != nil {
+			return nil, err
 		}
-		copySpan(out, i, t, src, 1)
-		for d := len(shape) - 1; d >= 0; d-- {
-			cur[d]++
-			if cur[d] < shape[d] {
-				break
+		block := numel(cur.Shape[d:])
+		for o := 0; o < numel(cur.Shape[:d]); o++ {
+			for k := 0; k < repeats[d]; k++ {
+				copySpan(next, (o*repeats[d]+k)*block, cur, o*block, block)
 			}
-			cur[d] = 0
 		}
+		cur = next
 	}
-	return out, nil
+	return cur, nil
 }
 
 // TopK is torch.topk(t, k, dim, largest, sorted): the k largest (smallest)

@@ -191,10 +191,13 @@ REVIEWS = [
 ]
 
 
-def text_category() -> ModelSpec:
-    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
+# The label of each of REVIEWS.
+SENTIMENTS = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
               "positive", "neutral", "positive", "positive"]
-    train = {"review": REVIEWS, "sentiment": labels}
+
+
+def text_category() -> ModelSpec:
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
     cases = [
         ("batch1", {"review": ["Great product"]}),
         ("batch2_non_ascii_and_unknown", {"review": ["CAFÉ crème", "zebra quantum works"]}),
@@ -360,9 +363,7 @@ def sequence_output() -> ModelSpec:
 
 def sequence_rnn() -> ModelSpec:
     """The benchmark's sequence model: a GRU encoder over 16 tokens."""
-    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
-              "positive", "neutral", "positive", "positive"]
-    train = {"review": REVIEWS, "sentiment": labels}
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
     cases = [
         ("batch1", {"review": ["great product works well"]}),
         ("batch3_unknown_empty_null", {"review": ["zebra quantum works", "", None]}),
