@@ -107,10 +107,12 @@ class Decode(nn.Module):
         h0 = x["f"][:, 0, :HIDDEN].unsqueeze(0)
         c0 = h0.clone()
         lo, (lh, lc) = self.lstm(self.embedding(tok.unsqueeze(1)), (h0.repeat(1, 1, 1), c0.repeat(1, 1, 1)))
+        acc = x["f"].clone()
+        acc[:, 0, 1:5:2].add_(x["f"][:, 0, :2])  # an in-place op on a view writes into acc
         v2, i2 = torch.topk(x["f"], 2, 2, largest=False)
         v3, i3 = torch.topk(x["d"], 3)
         return {"logits": logits, "h": h, "tok": tok, "topk_small": v2, "topk_small_i": i2,
-                "topk3": v3, "topk3_i": i3, "lstm_step": lo, "lstm_h": lh, "lstm_c": lc, "repeat": x["f"][0].repeat(2, 1, 3)}
+                "topk3": v3, "topk3_i": i3, "add_view": acc, "lstm_step": lo, "lstm_h": lh, "lstm_c": lc, "repeat": x["f"][0].repeat(2, 1, 3)}
 
 
 MODULES = [
