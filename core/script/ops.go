@@ -61,18 +61,18 @@ func opsOfExpr(e Expr, set map[string]bool) {
 	}
 }
 
-// constDevice reports whether the call is torch.device of a string
-// literal, which the compiler folds into a constant (no aten::device).
-func constDevice(name string, c *Call) bool {
-	if name != "aten::device" || len(c.Args) != 1 || len(c.Keywords) != 0 {
+// constDevice says whether call is torch.device("<literal>"), which the
+// compiler folds into a constant (no aten::device in the graph).
+func constDevice(name string, call *Call) bool {
+	if name != "aten::device" || len(call.Args) != 1 || len(call.Keywords) != 0 {
 		return false
 	}
-	k, ok := c.Args[0].(*Const)
+	c, ok := call.Args[0].(*Const)
 	if !ok {
 		return false
 	}
-	_, ok = k.V.(string)
-	return ok
+	_, str := c.V.(string)
+	return str
 }
 
 // atenAliases are operator names TorchScript's compiler replaces by their
@@ -87,7 +87,8 @@ var atenAliases = map[string]string{
 
 // implicitOps are the conversions annotate(T, x) compiles to when x is a
 // tensor (a tensor used where a scalar is expected).
-var implicitOps = map[string]string{"int": "aten::IntImplicit", "float": "aten::FloatImplicit", "bool": "aten::BoolImplicit"}
+var implicitOps = map[string]string{"int": "aten::IntImplicit", "float": "aten::FloatImplicit", "bool": "aten::BoolImplicit",
+	"number": "aten::ScalarImplicit"}
 
 // calleeOp maps a call's function to its operator name.
 func calleeOp(fn Expr) (string, bool) {
