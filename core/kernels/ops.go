@@ -477,7 +477,8 @@ func reverse(s []int) []int {
 	return r
 }
 
-// Matmul is torch.matmul for 1-D and 2-D operands and batched 3-D @ 2-D.
+// Matmul is torch.matmul: through Linear when b has at most 2 dimensions,
+// BatchMatmul otherwise.
 func Matmul(a, b *Tensor) (*Tensor, error) {
 	switch {
 	case b.Dim() == 2:
@@ -500,7 +501,7 @@ func Matmul(a, b *Tensor) (*Tensor, error) {
 		}
 		return view(r, r.Shape[:r.Dim()-1]), nil
 	}
-	return nil, fmt.Errorf("matmul of %d-D and %d-D tensors is not supported by the Go engine", a.Dim(), b.Dim())
+	return BatchMatmul(a, b)
 }
 
 // Reduce sums (or multiplies, ...) along dims.

@@ -72,8 +72,10 @@ var atenAliases = map[string]string{
 }
 
 // implicitOps are the conversions annotate(T, x) compiles to when x is a
-// tensor (a tensor used where a scalar is expected).
-var implicitOps = map[string]string{"int": "aten::IntImplicit", "float": "aten::FloatImplicit", "bool": "aten::BoolImplicit"}
+// tensor (a tensor used where a scalar is expected; number: a Scalar, as
+// traces print a size turned tensor by prim::NumToTensor and fed to arange).
+var implicitOps = map[string]string{"int": "aten::IntImplicit", "float": "aten::FloatImplicit", "bool": "aten::BoolImplicit",
+	"number": "aten::ScalarImplicit"}
 
 // calleeOp maps a call's function to its operator name.
 func calleeOp(fn Expr) (string, bool) {

@@ -1,0 +1,303 @@
+package script
+
+import (
+	"fmt"
+
+	"github.com/ludwig-infer/ludwig-infer/core/kernels"
+)
+
+// Operators of Ludwig's attention modules (the transformer encoder, the
+// transformer, tabtransformer, sequence and sequence_concat combiners),
+// the comparator combiner, tabnet's sparsemax/entmax and its GLU blocks,
+// and the sequence reducers: batched products, permutations, expansions,
+// sorting, gathers and scatters, advanced indexing.
+
+func init() {
+	registerOps(map[string]op{
+		"permute": {params: []string{"self", "dims"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			dims, err := intList(arg(vs, 1))
+			if err != nil {
+				return nil, err
+			}
+			return tv(kernels.Permute(t, dims))
+		}},
+		"bmm": tensorsOp([]string{"self", "mat2"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Bmm(ts[0], ts[1]))
+		}),
+		"mm": tensorsOp([]string{"self", "mat2"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Mm(ts[0], ts[1]))
+		}),
+		"baddbmm": {params: []string{"self", "batch1", "batch2", "beta", "alpha"}, fn: baddbmm},
+		"expand": {params: []string{"self", "size", "implicit"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			size, err := intList(arg(vs, 1))
+			if err != nil {
+				return nil, err
+			}
+			return tv(kernels.Expand(t, size))
+		}},
+		"expand_as": tensorsOp([]string{"self", "other"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
+			return tv(kernels.Expand(ts[0], ts[1].Shape))
+		}),
+		"tile":   {params: []string{"self", "dims"}, fn: repeatOp(true)},
+		"repeat": {params: []string{"self", "repeats"}, fn: repeatOp(false)},
+		"sort": {params: []string{"self", "dim", "descending", "stable"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			d, err := intArg(vs, 1, -1)
+			if err != nil {
+				return nil, err
+			}
+			return pair(kernels.Sort(t, int(d), boolArg(vs, 2)))
+		}},
+		"topk": {params: []string{"self", "k", "dim", "largest", "sorted"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			k, err := intArg(vs, 1, 0)
+			if err != nil {
+				return nil, err
+			}
+			d, err := intArg(vs, 2, -1)
+			if err != nil {
+				return nil, err
+			}
+			largest := arg(vs, 3) == nil || boolArg(vs, 3)
+			return pair(kernels.TopK(t, int(k), int(d), largest))
+		}},
+		"gather": {params: []string{"self", "dim", "index", "sparse_grad"}, fn: func(vs []Value) (Value, error) {
+			t, d, err := tensorDim(vs)
+			if err != nil {
+				return nil, err
+			}
+			i, err := tensorArg(vs, 2)
+			if err != nil {
+				return nil, err
+			}
+			return tv(kernels.Gather(t, int(d), i))
+		}},
+		"scatter":     {params: []string{"self", "dim", "index", "src", "reduce"}, fn: scatter(false)},
+		"scatter_add": {params: []string{"self", "dim", "index", "src"}, fn: scatter(true)},
+		"cumsum": {params: []string{"self", "dim", "dtype"}, fn: func(vs []Value) (Value, error) {
+			t, d, err := tensorDim(vs)
+			if err != nil {
+				return nil, err
+			}
+			dt, err := dtypeArg(vs, 2)
+			if err != nil {
+				return nil, err
+			}
+			return tv(kernels.Cumsum(t, int(d), dt))
+		}},
+		"glu": tensorsOp([]string{"self", "dim"}, 1, []int64{-1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
+			return tv(kernels.Glu(ts[0], is[0]))
+		}),
+		"amax":       {params: []string{"self", "dim", "keepdim"}, fn: extremum(false)},
+		"amin":       {params: []string{"self", "dim", "keepdim"}, fn: extremum(true)},
+		"sign":       unaryOp(sign, false),
+		"reciprocal": unaryOp(func(x float64) float64 { return 1 / x }, true),
+		"div_":       inPlace("div"),
+		"index":      {params: []string{"self", "indices"}, fn: advancedIndex},
+		"index_put_": {params: []string{"self", "indices", "values", "accumulate"}, fn: indexPut(true)},
+		"index_put":  {params: []string{"self", "indices", "values", "accumulate"}, fn: indexPut(false)},
+		// annotate(number, t): a one-element tensor as the Python number of
+		// its dtype (int, float or bool).
+		"ScalarImplicit": {params: []string{"a"}, fn: func(vs []Value) (Value, error) {
+			t, ok := arg(vs, 0).(*kernels.Tensor)
+			if !ok {
+				if _, num := toF(arg(vs, 0)); num {
+					return arg(vs, 0), nil // already a number
+				}
+				return nil, argErr{"a Scalar must be a number or a 0-dim tensor, not " + typeOf(arg(vs, 0))}
+			}
+			if t.Dim() != 0 {
+				return nil, argErr{fmt.Sprintf("a tensor of shape %v cannot be converted to a Scalar: it must be 0-dim", t.Shape)}
+			}
+			return item(t)
+		}},
+	})
+}
+
+// pair returns a kernel's (values, indices) as a tuple.
+func pair(a, b *kernels.Tensor, err error) (Value, error) {
+	if err != nil {
+		return nil, err
+	}
+	return Tuple{a, b}, nil
+}
+
+func sign(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return x // 0, -0 and NaN keep themselves
+}
+
+// baddbmm is beta*self + alpha*(batch1 @ batch2), batch1 and batch2 3-D.
+func baddbmm(vs []Value) (Value, error) {
+	var ts [3]*kernels.Tensor
+	for i := range ts {
+		t, err := tensorArg(vs, i)
+		if err != nil {
+			return nil, err
+		}
+		ts[i] = t
+	}
+	beta, err := floatArg(vs, 3, 1)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := floatArg(vs, 4, 1)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.Bmm(ts[1], ts[2])
+	if err != nil {
+		return nil, err
+	}
+	return scaledSum(ts[0], p, beta, alpha)
+}
+
+// scaledSum is beta*b + alpha*p (addmm, baddbmm; b broadcasts), skipping
+// the products by 1.
+func scaledSum(b, p *kernels.Tensor, beta, alpha float64) (Value, error) {
+	var err error
+	if alpha != 1 {
+		if p, err = kernels.Binary(kernels.Operand{T: p}, kernels.Operand{S: alpha}, kernels.Mul, 0); err != nil {
+			return nil, err
+		}
+	}
+	if beta != 1 {
+		if b, err = kernels.Binary(kernels.Operand{T: b}, kernels.Operand{S: beta}, kernels.Mul, 0); err != nil {
+			return nil, err
+		}
+	}
+	return kernels.Binary(kernels.Operand{T: b}, kernels.Operand{T: p}, kernels.Add, 0)
+}
+
+func repeatOp(tile bool) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, err := tensorArg(vs, 0)
+		if err != nil {
+			return nil, err
+		}
+		reps, err := intList(arg(vs, 1))
+		if err != nil {
+			return nil, err
+		}
+		return tv(kernels.Repeat(t, reps, tile))
+	}
+}
+
+// extremum is amax/amin(self, dim=[], keepdim=False): the maximum
+// (minimum) over dims (all when empty), NaN propagating.
+func extremum(isMin bool) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, err := tensorArg(vs, 0)
+		if err != nil {
+			return nil, err
+		}
+		var dims []int
+		if arg(vs, 1) != nil {
+			if dims, err = intList(arg(vs, 1)); err != nil {
+				return nil, err
+			}
+		}
+		return tv(kernels.Extremum(t, dims, boolArg(vs, 2), isMin))
+	}
+}
+
+func scatter(add bool) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, d, err := tensorDim(vs)
+		if err != nil {
+			return nil, err
+		}
+		i, err := tensorArg(vs, 2)
+		if err != nil {
+			return nil, err
+		}
+		if arg(vs, 4) != nil {
+			return nil, argErr{"scatter with reduce= is not supported by the Go engine"}
+		}
+		src, ok := operand(arg(vs, 3))
+		if !ok {
+			return nil, argErr{"scatter: src must be a tensor or a number, not " + typeOf(arg(vs, 3))}
+		}
+		return tv(kernels.Scatter(t, int(d), i, src, add))
+	}
+}
+
+// optTensorList reads a List[Optional[Tensor]] (indices of index and
+// index_put).
+func optTensorList(v Value) ([]*kernels.Tensor, error) {
+	var items []Value
+	switch x := v.(type) {
+	case *List:
+		items = x.Items
+	case Tuple:
+		items = x
+	default:
+		return nil, argErr{"expected a list of optional tensors, not " + typeOf(v)}
+	}
+	out := make([]*kernels.Tensor, len(items))
+	for i, e := range items {
+		switch t := e.(type) {
+		case nil:
+		case *kernels.Tensor:
+			out[i] = t
+		default:
+			return nil, argErr{"expected a list of optional tensors, got an item of type " + typeOf(e)}
+		}
+	}
+	return out, nil
+}
+
+// advancedIndex is aten::index (t[i0, i1, ...] with index tensors, None for a
+// whole dimension).
+func advancedIndex(vs []Value) (Value, error) {
+	t, err := tensorArg(vs, 0)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := optTensorList(arg(vs, 1))
+	if err != nil {
+		return nil, err
+	}
+	return tv(kernels.Index(t, idx))
+}
+
+// indexPut is index_put_ (in place) and index_put (on a copy).
+func indexPut(inPlace bool) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, err := tensorArg(vs, 0)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := optTensorList(arg(vs, 1))
+		if err != nil {
+			return nil, err
+		}
+		v, err := tensorArg(vs, 2)
+		if err != nil {
+			return nil, err
+		}
+		if !inPlace {
+			t = kernels.Clone(t)
+		}
+		return tv(kernels.IndexPut(t, idx, v, boolArg(vs, 3)))
+	}
+}
