@@ -149,14 +149,12 @@ func broadcastTo(t *Tensor, shape []int) (*Tensor, error) {
 	return r, nil
 }
 
-// Repeat is Tensor.repeat(reps) (len(reps) >= t.Dim()) and, with tile,
-// torch.tile(t, reps) (fewer reps than dimensions are padded with leading
-// 1s): t copied reps[i] times along each dimension.
-func Repeat(t *Tensor, reps []int, tile bool) (*Tensor, error) {
+// Tile is torch.tile(t, reps): t copied reps[i] times along each
+// dimension; fewer reps than dimensions are padded with leading 1s, more
+// add leading dimensions. (Tensor.repeat, which refuses fewer reps, is
+// kernels.Repeat.)
+func Tile(t *Tensor, reps []int) (*Tensor, error) {
 	if len(reps) < t.Dim() {
-		if !tile {
-			return nil, fmt.Errorf("number of dimensions of repeat dims (%d) can not be smaller than number of dimensions of tensor (%d)", len(reps), t.Dim())
-		}
 		reps = append(slices.Repeat([]int{1}, t.Dim()-len(reps)), reps...)
 	}
 	src := make([]int, len(reps))

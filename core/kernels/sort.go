@@ -7,12 +7,15 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
-// Sorting, as tabnet's sparsemax and entmax call it (sort, topk).
+// Sorting, as tabnet's sparsemax and entmax call it (torch.sort), and the
+// amax/amin reductions of Ludwig's sequence-length masks.
 //
 // Order: NaN is larger than every number (last ascending, first
-// descending), as in libtorch. Equal elements keep their input order
-// (libtorch's stable sort; its unstable CPU sort gives the same order on
-// the short lines Ludwig sorts, and only the indices can tell).
+// descending), as in libtorch. Equal elements keep their input order, as
+// libtorch's stable sort (sort(stable=True)) does; its default CPU sort
+// gives that order too on lines of up to 16 elements (measured with torch
+// 1.13: from 20 elements with ties it differs), and only the indices can
+// tell: the sorted values are the same.
 
 // compareAt orders element i of t and element j of u (one dtype): NaN
 // above everything.
@@ -63,30 +66,6 @@ func sortedLine(t *Tensor, base, stride, n int, descending bool) []int {
 // Sort is torch.sort(t, dim, descending): (values, int64 indices), both of
 // t's shape; a 0-dim tensor sorts to itself with index 0.
 func Sort(t *Tensor, dim int, descending bool) (*Tensor, *Tensor, error) {
-	return sortK(t, dim, -1, descending)
-}
-
-// TopK is torch.topk(t, k, dim, largest, sorted): the k largest (smallest
-// when largest is false) elements along dim, in sorted order whatever
-// sorted says (libtorch's unsorted order is unspecified), and their int64
-// indices. Ties: the lower index first.
-func TopK(t *Tensor, k, dim int, largest bool) (*Tensor, *Tensor, error) {
-	d, err := NormDim(dim, t.Dim())
-	if err != nil {
-		return nil, nil, err
-	}
-	size := 1
-	if t.Dim() > 0 {
-		size = t.Shape[d]
-	}
-	if k < 0 || k > size {
-		return nil, nil, fmt.Errorf("selected index k (%d) out of range for dimension %d of size %d", k, d, size)
-	}
-	return sortK(t, dim, k, largest)
-}
-
-// sortK sorts along dim and keeps the first k (k < 0: all).
-func sortK(t *Tensor, dim, k int, descending bool) (*Tensor, *Tensor, error) {
 	d, err := NormDim(dim, t.Dim())
 	if err != nil {
 		return nil, nil, err
@@ -95,10 +74,7 @@ func sortK(t *Tensor, dim, k int, descending bool) (*Tensor, *Tensor, error) {
 	if t.Dim() == 0 {
 		src = view(t, []int{1})
 	}
-	shape := slices.Clone(src.Shape)
-	if k >= 0 {
-		shape[d] = k
-	}
+	shape := src.Shape
 	vals, err := New(t.DType, shape)
 	if err != nil {
 		return nil, nil, err
@@ -107,19 +83,11 @@ func sortK(t *Tensor, dim, k int, descending bool) (*Tensor, *Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	_, _, inner := split3(src.Shape, d)
-	keep := shape[d]
-	line := 0
 	along(src.Shape, d, func(base, stride, n int) {
-		// line counts (outer, inner) pairs; the output line starts at
-		// outer*keep*inner + inner position.
-		o, i := line/inner, line%inner
-		out := o*keep*inner + i
-		for j, p := range sortedLine(src, base, stride, n, descending)[:keep] {
-			copySpan(vals, out+j*inner, src, base+p*stride, 1)
-			idx.I64[out+j*inner] = int64(p)
+		for j, p := range sortedLine(src, base, stride, n, descending) {
+			copySpan(vals, base+j*stride, src, base+p*stride, 1)
+			idx.I64[base+j*stride] = int64(p)
 		}
-		line++
 	})
 	if t.Dim() == 0 {
 		return view(vals, nil), view(idx, nil), nil

@@ -46,8 +46,17 @@ func init() {
 		"expand_as": tensorsOp([]string{"self", "other"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Expand(ts[0], ts[1].Shape))
 		}),
-		"tile":   {params: []string{"self", "dims"}, fn: repeatOp(true)},
-		"repeat": {params: []string{"self", "repeats"}, fn: repeatOp(false)},
+		"tile": {params: []string{"self", "dims"}, fn: func(vs []Value) (Value, error) {
+			t, err := tensorArg(vs, 0)
+			if err != nil {
+				return nil, err
+			}
+			reps, err := intList(arg(vs, 1))
+			if err != nil {
+				return nil, err
+			}
+			return tv(kernels.Tile(t, reps))
+		}},
 		"sort": {params: []string{"self", "dim", "descending", "stable"}, fn: func(vs []Value) (Value, error) {
 			t, err := tensorArg(vs, 0)
 			if err != nil {
@@ -58,22 +67,6 @@ func init() {
 				return nil, err
 			}
 			return pair(kernels.Sort(t, int(d), boolArg(vs, 2)))
-		}},
-		"topk": {params: []string{"self", "k", "dim", "largest", "sorted"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			k, err := intArg(vs, 1, 0)
-			if err != nil {
-				return nil, err
-			}
-			d, err := intArg(vs, 2, -1)
-			if err != nil {
-				return nil, err
-			}
-			largest := arg(vs, 3) == nil || boolArg(vs, 3)
-			return pair(kernels.TopK(t, int(k), int(d), largest))
 		}},
 		"gather": {params: []string{"self", "dim", "index", "sparse_grad"}, fn: func(vs []Value) (Value, error) {
 			t, d, err := tensorDim(vs)
@@ -186,20 +179,6 @@ func scaledSum(b, p *kernels.Tensor, beta, alpha float64) (Value, error) {
 		}
 	}
 	return kernels.Binary(kernels.Operand{T: b}, kernels.Operand{T: p}, kernels.Add, 0)
-}
-
-func repeatOp(tile bool) func([]Value) (Value, error) {
-	return func(vs []Value) (Value, error) {
-		t, err := tensorArg(vs, 0)
-		if err != nil {
-			return nil, err
-		}
-		reps, err := intList(arg(vs, 1))
-		if err != nil {
-			return nil, err
-		}
-		return tv(kernels.Repeat(t, reps, tile))
-	}
 }
 
 // extremum is amax/amin(self, dim=[], keepdim=False): the maximum

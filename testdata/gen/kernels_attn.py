@@ -7,16 +7,18 @@ self-attention built from linear/reshape/permute/matmul/softmax as Ludwig's
 MultiHeadSelfAttention computes it, the sequence reducers ("last" through
 advanced indexing, masks from amax/sign), the comparator's products, and
 tabnet's sparse activations (sparsemax, 1.5-entmax by sorting, alpha-entmax
-by bisection) with its GLU blocks. Each module takes a dict of input tensors
+by bisection) with its GLU blocks. (topk and Tensor.repeat are the
+recurrent family's: testdata/gen/kernels_rnn.py.) Each module takes a dict of input tensors
 and returns a dict of output tensors. Run with Debian's Python (torch 1.13):
 
     /usr/bin/python3 testdata/gen/kernels_attn.py
 
 It writes testdata/kernels/attn_*.pt and testdata/kernels/attn.json (for
 each module, cases of inputs and the outputs the saved and re-loaded module
-gives). Deterministic (fixed seeds). Inputs are random floats, so sorts and
-top-k see no ties (the order of tied indices is libtorch's implementation
-detail; see core/kernels/sort.go).
+gives). Deterministic (fixed seeds). Float inputs are random, so their sorts see
+no ties; the integer sort with ties is a stable one (the default sort's
+order of tied indices is libtorch's implementation detail; see
+core/kernels/sort.go).
 """
 import json
 import math
@@ -87,7 +89,8 @@ class Attention(nn.Module):
             "matmul_bcast": torch.matmul(block, self.bilinear.expand(b, 8, 8)),
             "matmul_vec": torch.matmul(self.bilinear[0], block.transpose(1, 2)),
             "tile": torch.tile(rows, [1, s, 1]),
-            "repeat": picked.repeat(2, 1, 3),
+            "tile_rank": torch.tile(picked, [2, 1, 3]),
+            "tile_short": torch.tile(block, [2]),
             "expand_as": rows.expand_as(block),
             "amin": torch.amin(seq, [1, 2], keepdim=True),
             "amax_int": torch.amax(x["ids"], 1),
@@ -151,8 +154,6 @@ class Sparse(nn.Module):
         f, idx, ids = x["f"], x["idx"], x["ids"]
         g = F.glu(self.fc(f), -1)
         vals, order = torch.sort(f, 1)
-        top, top_i = torch.topk(f, 3, -1)
-        low, low_i = torch.topk(f.transpose(0, 1), 2, 0, largest=False)
         zeros = f * 0
         return {
             "sparsemax": sparsemax(f),
@@ -164,10 +165,7 @@ class Sparse(nn.Module):
             "sort_idx": order,
             "sort_desc_dim0": torch.sort(f, 0, descending=True)[0],
             "sort_int": torch.sort(ids * 7 % 11, -1)[0],
-            "topk": top,
-            "topk_idx": top_i,
-            "topk_low": low,
-            "topk_low_idx": low_i,
+            "sort_stable": torch.sort(ids % 3, stable=True, dim=1, descending=True)[1],
             "gather": torch.gather(f, 1, idx),
             "gather_int": torch.gather(ids, 1, idx[:, :2]),
             "scatter": torch.scatter(zeros, 1, idx[:, :1], f[:, :1]),
