@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
@@ -288,4 +289,68 @@ func Mm(a, b *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("mm: self must be a matrix and mat2 must be a matrix, got %v and %v", a.Shape, b.Shape)
 	}
 	return BatchMatmul(a, b)
+}
+
+// DotProductAttention is aten::scaled_dot_product_attention in eval mode
+// (no dropout), as Ludwig 0.11's MultiHeadSelfAttention calls it:
+// softmax(q @ k^T * scale + mask) @ v over the last two dimensions, the
+// leading ones broadcast as matmul broadcasts them. q is [..., L, E], k
+// [..., S, E], v [..., S, Ev]. mask (nil: none) broadcasts to [..., L, S]:
+// a bool mask keeps the positions that are true, a floating one is added.
+// causal keeps key j <= query i. scale nil is 1/sqrt(E). A row with no
+// position kept is NaN, as libtorch 2.3's math kernel gives. It is built
+// from BatchMatmul and Softmax (float64 exponentials).
+func DotProductAttention(q, k, v, mask *Tensor, causal bool, scale *float64) (*Tensor, error) {
+	if q.Dim() < 2 || k.Dim() < 2 || v.Dim() < 2 {
+		return nil, fmt.Errorf("scaled_dot_product_attention: query, key and value must have at least 2 dimensions, got %v, %v and %v", q.Shape, k.Shape, v.Shape)
+	}
+	kt, err := Transpose(k, -2, -1)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := BatchMatmul(q, kt)
+	if err != nil {
+		return nil, fmt.Errorf("scaled_dot_product_attention: query %v and key %v: %w", q.Shape, k.Shape, err)
+	}
+	s := 1 / math.Sqrt(float64(q.Shape[q.Dim()-1]))
+	if scale != nil {
+		s = *scale
+	}
+	n := scores.Dim()
+	L, S := scores.Shape[n-2], scores.Shape[n-1]
+	var maskIdx []int
+	if mask != nil {
+		bs, err := BroadcastShapes(mask.Shape, scores.Shape)
+		if err != nil || !slices.Equal(bs, scores.Shape) {
+			return nil, fmt.Errorf("scaled_dot_product_attention: attn_mask of shape %v does not broadcast to the scores' %v", mask.Shape, scores.Shape)
+		}
+		if mask.DType != tensor.Bool && mask.DType != q.DType {
+			return nil, fmt.Errorf("scaled_dot_product_attention: expected attn_mask dtype to be bool or %s, got %s", q.DType, mask.DType)
+		}
+		maskIdx = broadcastIndex(mask.Shape, scores.Shape)
+	}
+	for i := 0; i < scores.Numel(); i++ {
+		x := scores.At(i) * s
+		row, col := (i/S)%L, i%S
+		switch {
+		case causal && col > row:
+			x = math.Inf(-1)
+		case maskIdx != nil && mask.DType == tensor.Bool:
+			if mask.U8[maskIdx[i]] == 0 {
+				x = math.Inf(-1)
+			}
+		case maskIdx != nil:
+			x += mask.At(maskIdx[i])
+		}
+		scores.Set(i, x)
+	}
+	w, err := Softmax(scores, -1, false, undefined)
+	if err != nil {
+		return nil, err
+	}
+	out, err := BatchMatmul(w, v)
+	if err != nil {
+		return nil, fmt.Errorf("scaled_dot_product_attention: weights %v and value %v: %w", w.Shape, v.Shape, err)
+	}
+	return out, nil
 }

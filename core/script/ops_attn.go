@@ -32,6 +32,7 @@ func init() {
 			return tv(kernels.Mm(ts[0], ts[1]))
 		}),
 		"baddbmm": {params: []string{"self", "batch1", "batch2", "beta", "alpha"}, fn: baddbmm},
+		"scaled_dot_product_attention": {params: []string{"query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"}, fn: sdpa},
 		"expand": {params: []string{"self", "size", "implicit"}, fn: func(vs []Value) (Value, error) {
 			t, err := tensorArg(vs, 0)
 			if err != nil {
@@ -162,6 +163,40 @@ func baddbmm(vs []Value) (Value, error) {
 		return nil, err
 	}
 	return scaledSum(ts[0], p, beta, alpha)
+}
+
+// sdpa is aten::scaled_dot_product_attention(query, key, value,
+// attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None) at
+// inference: a dropout_p other than 0 is refused.
+func sdpa(vs []Value) (Value, error) {
+	var ts [3]*kernels.Tensor
+	for i := range ts {
+		t, err := tensorArg(vs, i)
+		if err != nil {
+			return nil, err
+		}
+		ts[i] = t
+	}
+	mask, err := optTensor(vs, 3)
+	if err != nil {
+		return nil, err
+	}
+	p, err := floatArg(vs, 4, 0)
+	if err != nil {
+		return nil, err
+	}
+	if p != 0 {
+		return nil, argErr{fmt.Sprintf("scaled_dot_product_attention with dropout_p %g: the Go engine runs inference only (dropout_p 0)", p)}
+	}
+	var scale *float64
+	if arg(vs, 6) != nil {
+		s, err := floatArg(vs, 6, 0)
+		if err != nil {
+			return nil, err
+		}
+		scale = &s
+	}
+	return tv(kernels.DotProductAttention(ts[0], ts[1], ts[2], mask, boolArg(vs, 5), scale))
 }
 
 // scaledSum is beta*b + alpha*p (addmm, baddbmm; b broadcasts), skipping
