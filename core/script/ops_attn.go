@@ -31,7 +31,7 @@ func init() {
 		"mm": tensorsOp([]string{"self", "mat2"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Mm(ts[0], ts[1]))
 		}),
-		"baddbmm": {params: []string{"self", "batch1", "batch2", "beta", "alpha"}, fn: baddbmm},
+		"baddbmm":                      {params: []string{"self", "batch1", "batch2", "beta", "alpha"}, fn: baddbmm},
 		"scaled_dot_product_attention": {params: []string{"query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"}, fn: sdpa},
 		"expand": {params: []string{"self", "size", "implicit"}, fn: func(vs []Value) (Value, error) {
 			t, err := tensorArg(vs, 0)
