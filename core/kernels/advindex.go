@@ -125,13 +125,7 @@ func planIndex(shape []int, indices []*Tensor) (*indexPlan, error) {
 			}
 		}
 		plan.src[i] = off
-		for k := len(pos) - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < out[k] {
-				break
-			}
-			pos[k] = 0
-		}
+		advance(pos, out)
 	}
 	return plan, nil
 }

@@ -62,13 +62,7 @@ func Permute(t *Tensor, dims []int) (*Tensor, error) {
 			src += pos[k] * st[p]
 		}
 		copyStrided(r, i, t, src, innerStride, inner)
-		for k := last - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < shape[k] {
-				break
-			}
-			pos[k] = 0
-		}
+		advance(pos[:last], shape[:last])
 	}
 	return r, nil
 }
@@ -82,6 +76,18 @@ func strides(shape []int) []int {
 		s *= shape[i]
 	}
 	return st
+}
+
+// advance steps pos, a position in shape, to the next one in row-major
+// order (all zeros after the last).
+func advance(pos, shape []int) {
+	for k := len(pos) - 1; k >= 0; k-- {
+		pos[k]++
+		if pos[k] < shape[k] {
+			return
+		}
+		pos[k] = 0
+	}
 }
 
 // copyStrided copies n elements of src, from si by step, to dst at di.
@@ -188,13 +194,7 @@ func Tile(t *Tensor, reps []int) (*Tensor, error) {
 			j += (p % src[k]) * st[k]
 		}
 		copySpan(r, i, t, j, 1)
-		for k := len(pos) - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < shape[k] {
-				break
-			}
-			pos[k] = 0
-		}
+		advance(pos, shape)
 	}
 	return r, nil
 }

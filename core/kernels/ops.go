@@ -341,7 +341,8 @@ func sameShape(a, b []int) bool {
 	return true
 }
 
-// Transpose is torch.transpose(t, d0, d1).
+// Transpose is torch.transpose(t, d0, d1) (a copy; t itself when nothing
+// moves).
 func Transpose(t *Tensor, d0, d1 int) (*Tensor, error) {
 	a, err := NormDim(d0, t.Dim())
 	if err != nil {
@@ -359,36 +360,7 @@ func Transpose(t *Tensor, d0, d1 int) (*Tensor, error) {
 		perm[i] = i
 	}
 	perm[a], perm[b] = perm[b], perm[a]
-	shape := make([]int, t.Dim())
-	for i, p := range perm {
-		shape[i] = t.Shape[p]
-	}
-	r, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	st := make([]int, t.Dim())
-	s := 1
-	for i := t.Dim() - 1; i >= 0; i-- {
-		st[i] = s
-		s *= t.Shape[i]
-	}
-	pos := make([]int, len(shape))
-	for i := 0; i < r.Numel(); i++ {
-		src := 0
-		for k, p := range perm {
-			src += pos[k] * st[p]
-		}
-		copySpan(r, i, t, src, 1)
-		for k := len(pos) - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < shape[k] {
-				break
-			}
-			pos[k] = 0
-		}
-	}
-	return r, nil
+	return Permute(t, perm)
 }
 
 // Embedding is torch.embedding(weight, indices): rows of weight.
@@ -678,40 +650,7 @@ func softmaxF32(v []float32, base, stride, n int, log bool) {
 
 // Cumprod is torch.cumprod(t, dim); integer and bool inputs give int64.
 func Cumprod(t *Tensor, dim int) (*Tensor, error) {
-	dt := t.DType
-	if !IsFloat(dt) {
-		dt = tensor.Int64
-	}
-	r, err := To(t, dt, true)
-	if err != nil {
-		return nil, err
-	}
-	if r.Dim() == 0 {
-		return r, nil
-	}
-	d, err := NormDim(dim, r.Dim())
-	if err != nil {
-		return nil, err
-	}
-	along(r.Shape, d, func(base, stride, n int) {
-		if IsFloat(dt) {
-			p := 1.0
-			for k := 0; k < n; k++ {
-				p *= r.At(base + k*stride)
-				if dt == tensor.Float32 {
-					p = float64(float32(p))
-				}
-				r.Set(base+k*stride, p)
-			}
-			return
-		}
-		p := int64(1)
-		for k := 0; k < n; k++ {
-			p *= r.IntAt(base + k*stride)
-			r.SetInt(base+k*stride, p)
-		}
-	})
-	return r, nil
+	return cumulative(t, dim, undefined, 1, func(a, x float64) float64 { return a * x }, func(a, x int64) int64 { return a * x })
 }
 
 // ArgMax is torch.argmax(t, dim, keepdim) (dim nil: over all elements);

@@ -51,13 +51,7 @@ func indexWalk(op string, t *Tensor, dim int, index, other *Tensor, f func(ip, t
 			tp += p * tst[k]
 		}
 		f(ip, tp)
-		for k := len(pos) - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < ishape[k] {
-				break
-			}
-			pos[k] = 0
-		}
+		advance(pos, ishape)
 	}
 	return nil
 }
@@ -136,10 +130,17 @@ func Scatter(t *Tensor, dim int, index *Tensor, src Operand, add bool) (*Tensor,
 }
 
 // Cumsum is torch.cumsum(t, dim, dtype): running sums along dim, in dt
-// when given; integer and bool inputs give int64 otherwise. Floating sums
-// accumulate in float64, as libtorch's CPU kernel does, and are rounded to
-// the result dtype at each step.
+// when given; integer and bool inputs give int64 otherwise.
 func Cumsum(t *Tensor, dim int, dt tensor.DType) (*Tensor, error) {
+	return cumulative(t, dim, dt, 0, func(a, x float64) float64 { return a + x }, func(a, x int64) int64 { return a + x })
+}
+
+// cumulative is cumsum and cumprod: acc = f(acc, x) from init along dim,
+// each step's acc written out, in dt (undefined: t's dtype, int64 for
+// integer and bool inputs). Floating accumulators are float64, as
+// libtorch's CPU kernel accumulates float in double, rounded to the result
+// dtype as each step is written.
+func cumulative(t *Tensor, dim int, dt tensor.DType, init float64, f func(acc, x float64) float64, fi func(acc, x int64) int64) (*Tensor, error) {
 	if dt == undefined {
 		dt = t.DType
 		if !IsFloat(dt) {
@@ -159,17 +160,17 @@ func Cumsum(t *Tensor, dim int, dt tensor.DType) (*Tensor, error) {
 	}
 	along(r.Shape, d, func(base, stride, n int) {
 		if IsFloat(dt) {
-			s := 0.0
+			acc := init
 			for k := 0; k < n; k++ {
-				s += r.At(base + k*stride)
-				r.Set(base+k*stride, s)
+				acc = f(acc, r.At(base+k*stride))
+				r.Set(base+k*stride, acc)
 			}
 			return
 		}
-		s := int64(0)
+		acc := int64(init)
 		for k := 0; k < n; k++ {
-			s += r.IntAt(base + k*stride)
-			r.SetInt(base+k*stride, s)
+			acc = fi(acc, r.IntAt(base+k*stride))
+			r.SetInt(base+k*stride, acc)
 		}
 	})
 	return r, nil

@@ -70,28 +70,23 @@ func Sort(t *Tensor, dim int, descending bool) (*Tensor, *Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	src := t
 	if t.Dim() == 0 {
-		src = view(t, []int{1})
+		return Clone(t), Scalar(tensor.Int64, 0), nil
 	}
-	shape := src.Shape
-	vals, err := New(t.DType, shape)
+	vals, err := New(t.DType, t.Shape)
 	if err != nil {
 		return nil, nil, err
 	}
-	idx, err := New(tensor.Int64, shape)
+	idx, err := New(tensor.Int64, t.Shape)
 	if err != nil {
 		return nil, nil, err
 	}
-	along(src.Shape, d, func(base, stride, n int) {
-		for j, p := range sortedLine(src, base, stride, n, descending) {
-			copySpan(vals, base+j*stride, src, base+p*stride, 1)
+	along(t.Shape, d, func(base, stride, n int) {
+		for j, p := range sortedLine(t, base, stride, n, descending) {
+			copySpan(vals, base+j*stride, t, base+p*stride, 1)
 			idx.I64[base+j*stride] = int64(p)
 		}
 	})
-	if t.Dim() == 0 {
-		return view(vals, nil), view(idx, nil), nil
-	}
 	return vals, idx, nil
 }
 

@@ -123,7 +123,15 @@ func intsOf(items []Value) ([]int, error) {
 	return out, nil
 }
 
-func tensorList(v Value) ([]*kernels.Tensor, error) {
+func tensorList(v Value) ([]*kernels.Tensor, error) { return tensorItems(v, false) }
+
+// tensorItems reads a list (or tuple) of tensors; with optional, None
+// items are nil (List[Optional[Tensor]]: index, index_put_).
+func tensorItems(v Value, optional bool) ([]*kernels.Tensor, error) {
+	what := "tensors"
+	if optional {
+		what = "optional tensors"
+	}
 	var items []Value
 	switch x := v.(type) {
 	case *List:
@@ -131,13 +139,16 @@ func tensorList(v Value) ([]*kernels.Tensor, error) {
 	case Tuple:
 		items = x
 	default:
-		return nil, argErr{"expected a list of tensors, not " + typeOf(v)}
+		return nil, argErr{"expected a list of " + what + ", not " + typeOf(v)}
 	}
 	out := make([]*kernels.Tensor, len(items))
 	for i, e := range items {
+		if e == nil && optional {
+			continue
+		}
 		t, ok := e.(*kernels.Tensor)
 		if !ok {
-			return nil, argErr{"expected a list of tensors, got an item of type " + typeOf(e)}
+			return nil, argErr{"expected a list of " + what + ", got an item of type " + typeOf(e)}
 		}
 		out[i] = t
 	}
@@ -502,15 +513,11 @@ func init() {
 		"slice":  {params: []string{"self", "dim", "start", "end", "step"}, fn: slice},
 		"select": {params: []string{"self", "dim", "index"}, fn: selectOp},
 		"index_select": {params: []string{"self", "dim", "index"}, fn: func(vs []Value) (Value, error) {
-			t, d, err := tensorDim(vs)
+			t, d, i, err := tensorDimIndex(vs)
 			if err != nil {
 				return nil, err
 			}
-			i, err := tensorArg(vs, 2)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.IndexSelect(t, int(d), i)
+			return kernels.IndexSelect(t, d, i)
 		}},
 		"transpose": tensorsOp([]string{"self", "dim0", "dim1"}, 1, []int64{0, 1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
 			return tv(kernels.Transpose(ts[0], is[0], is[1]))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
 // Operators of Ludwig's attention modules (the transformer encoder, the
@@ -14,50 +15,20 @@ import (
 
 func init() {
 	registerOps(map[string]op{
-		"permute": {params: []string{"self", "dims"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			dims, err := intList(arg(vs, 1))
-			if err != nil {
-				return nil, err
-			}
-			return tv(kernels.Permute(t, dims))
-		}},
+		"permute": {params: []string{"self", "dims"}, fn: shapeOp(kernels.Permute)},
 		"bmm": tensorsOp([]string{"self", "mat2"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Bmm(ts[0], ts[1]))
 		}),
 		"mm": tensorsOp([]string{"self", "mat2"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Mm(ts[0], ts[1]))
 		}),
-		"baddbmm":                      {params: []string{"self", "batch1", "batch2", "beta", "alpha"}, fn: baddbmm},
-		"scaled_dot_product_attention": {params: []string{"query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"}, fn: sdpa},
-		"expand": {params: []string{"self", "size", "implicit"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			size, err := intList(arg(vs, 1))
-			if err != nil {
-				return nil, err
-			}
-			return tv(kernels.Expand(t, size))
-		}},
+		"baddbmm":                      tensorsOp([]string{"self", "batch1", "batch2", "beta", "alpha"}, 3, nil, baddbmm),
+		"scaled_dot_product_attention": tensorsOp([]string{"query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale"}, 3, nil, sdpa),
+		"expand":                       {params: []string{"self", "size", "implicit"}, fn: shapeOp(kernels.Expand)},
 		"expand_as": tensorsOp([]string{"self", "other"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Expand(ts[0], ts[1].Shape))
 		}),
-		"tile": {params: []string{"self", "dims"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			reps, err := intList(arg(vs, 1))
-			if err != nil {
-				return nil, err
-			}
-			return tv(kernels.Tile(t, reps))
-		}},
+		"tile": {params: []string{"self", "dims"}, fn: shapeOp(kernels.Tile)},
 		"sort": {params: []string{"self", "dim", "descending", "stable"}, fn: func(vs []Value) (Value, error) {
 			t, err := tensorArg(vs, 0)
 			if err != nil {
@@ -70,28 +41,20 @@ func init() {
 			return pair(kernels.Sort(t, int(d), boolArg(vs, 2)))
 		}},
 		"gather": {params: []string{"self", "dim", "index", "sparse_grad"}, fn: func(vs []Value) (Value, error) {
-			t, d, err := tensorDim(vs)
+			t, d, i, err := tensorDimIndex(vs)
 			if err != nil {
 				return nil, err
 			}
-			i, err := tensorArg(vs, 2)
-			if err != nil {
-				return nil, err
-			}
-			return tv(kernels.Gather(t, int(d), i))
+			return tv(kernels.Gather(t, d, i))
 		}},
 		"scatter":     {params: []string{"self", "dim", "index", "src", "reduce"}, fn: scatter(false)},
 		"scatter_add": {params: []string{"self", "dim", "index", "src"}, fn: scatter(true)},
 		"cumsum": {params: []string{"self", "dim", "dtype"}, fn: func(vs []Value) (Value, error) {
-			t, d, err := tensorDim(vs)
+			t, d, dt, err := tensorDimDtype(vs)
 			if err != nil {
 				return nil, err
 			}
-			dt, err := dtypeArg(vs, 2)
-			if err != nil {
-				return nil, err
-			}
-			return tv(kernels.Cumsum(t, int(d), dt))
+			return tv(kernels.Cumsum(t, d, dt))
 		}},
 		"glu": tensorsOp([]string{"self", "dim"}, 1, []int64{-1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
 			return tv(kernels.Glu(ts[0], is[0]))
@@ -141,15 +104,7 @@ func sign(x float64) float64 {
 }
 
 // baddbmm is beta*self + alpha*(batch1 @ batch2), batch1 and batch2 3-D.
-func baddbmm(vs []Value) (Value, error) {
-	var ts [3]*kernels.Tensor
-	for i := range ts {
-		t, err := tensorArg(vs, i)
-		if err != nil {
-			return nil, err
-		}
-		ts[i] = t
-	}
+func baddbmm(ts []*kernels.Tensor, _ []int, vs []Value) (Value, error) {
 	beta, err := floatArg(vs, 3, 1)
 	if err != nil {
 		return nil, err
@@ -168,15 +123,7 @@ func baddbmm(vs []Value) (Value, error) {
 // sdpa is aten::scaled_dot_product_attention(query, key, value,
 // attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None) at
 // inference: a dropout_p other than 0 is refused.
-func sdpa(vs []Value) (Value, error) {
-	var ts [3]*kernels.Tensor
-	for i := range ts {
-		t, err := tensorArg(vs, i)
-		if err != nil {
-			return nil, err
-		}
-		ts[i] = t
-	}
+func sdpa(ts []*kernels.Tensor, _ []int, vs []Value) (Value, error) {
 	mask, err := optTensor(vs, 3)
 	if err != nil {
 		return nil, err
@@ -220,27 +167,61 @@ func scaledSum(b, p *kernels.Tensor, beta, alpha float64) (Value, error) {
 // (minimum) over dims (all when empty), NaN propagating.
 func extremum(isMin bool) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, err := tensorArg(vs, 0)
+		t, dims, err := tensorDims(vs)
 		if err != nil {
 			return nil, err
-		}
-		var dims []int
-		if arg(vs, 1) != nil {
-			if dims, err = intList(arg(vs, 1)); err != nil {
-				return nil, err
-			}
 		}
 		return tv(kernels.Extremum(t, dims, boolArg(vs, 2), isMin))
 	}
 }
 
-func scatter(add bool) func([]Value) (Value, error) {
+// shapeOp is an operator of (self: Tensor, sizes: int[]): permute,
+// expand, tile.
+func shapeOp(f func(*kernels.Tensor, []int) (*kernels.Tensor, error)) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, d, err := tensorDim(vs)
+		t, err := tensorArg(vs, 0)
 		if err != nil {
 			return nil, err
 		}
-		i, err := tensorArg(vs, 2)
+		sizes, err := intList(arg(vs, 1))
+		if err != nil {
+			return nil, err
+		}
+		return tv(f(t, sizes))
+	}
+}
+
+// tensorDimIndex reads (self: Tensor, dim: int, index: Tensor): gather,
+// scatter, index_select.
+func tensorDimIndex(vs []Value) (*kernels.Tensor, int, *kernels.Tensor, error) {
+	t, d, err := tensorDim(vs)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	i, err := tensorArg(vs, 2)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return t, int(d), i, nil
+}
+
+// tensorDimDtype reads (self: Tensor, dim: int, dtype: ScalarType? = None):
+// cumsum, softmax, log_softmax.
+func tensorDimDtype(vs []Value) (*kernels.Tensor, int, tensor.DType, error) {
+	t, d, err := tensorDim(vs)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	dt, err := dtypeArg(vs, 2)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return t, int(d), dt, nil
+}
+
+func scatter(add bool) func([]Value) (Value, error) {
+	return func(vs []Value) (Value, error) {
+		t, d, i, err := tensorDimIndex(vs)
 		if err != nil {
 			return nil, err
 		}
@@ -251,43 +232,27 @@ func scatter(add bool) func([]Value) (Value, error) {
 		if !ok {
 			return nil, argErr{"scatter: src must be a tensor or a number, not " + typeOf(arg(vs, 3))}
 		}
-		return tv(kernels.Scatter(t, int(d), i, src, add))
+		return tv(kernels.Scatter(t, d, i, src, add))
 	}
 }
 
-// optTensorList reads a List[Optional[Tensor]] (indices of index and
-// index_put).
-func optTensorList(v Value) ([]*kernels.Tensor, error) {
-	var items []Value
-	switch x := v.(type) {
-	case *List:
-		items = x.Items
-	case Tuple:
-		items = x
-	default:
-		return nil, argErr{"expected a list of optional tensors, not " + typeOf(v)}
+// tensorIndices reads (self: Tensor, indices: List[Optional[Tensor]]).
+func tensorIndices(vs []Value) (*kernels.Tensor, []*kernels.Tensor, error) {
+	t, err := tensorArg(vs, 0)
+	if err != nil {
+		return nil, nil, err
 	}
-	out := make([]*kernels.Tensor, len(items))
-	for i, e := range items {
-		switch t := e.(type) {
-		case nil:
-		case *kernels.Tensor:
-			out[i] = t
-		default:
-			return nil, argErr{"expected a list of optional tensors, got an item of type " + typeOf(e)}
-		}
+	idx, err := tensorItems(arg(vs, 1), true)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	return t, idx, nil
 }
 
 // advancedIndex is aten::index (t[i0, i1, ...] with index tensors, None for a
 // whole dimension).
 func advancedIndex(vs []Value) (Value, error) {
-	t, err := tensorArg(vs, 0)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := optTensorList(arg(vs, 1))
+	t, idx, err := tensorIndices(vs)
 	if err != nil {
 		return nil, err
 	}
@@ -297,11 +262,7 @@ func advancedIndex(vs []Value) (Value, error) {
 // indexPut is index_put_ (in place) and index_put (on a copy).
 func indexPut(inPlace bool) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, err := tensorArg(vs, 0)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := optTensorList(arg(vs, 1))
+		t, idx, err := tensorIndices(vs)
 		if err != nil {
 			return nil, err
 		}

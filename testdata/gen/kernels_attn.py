@@ -20,16 +20,13 @@ no ties; the integer sort with ties is a stable one (the default sort's
 order of tied indices is libtorch's implementation detail; see
 core/kernels/sort.go).
 """
-import json
 import math
-import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "kernels")
+from kernels import write_goldens  # testdata/gen/kernels.py: trace, save, run, write the JSON
 
 
 class SelfAttention(nn.Module):
@@ -191,44 +188,9 @@ def inputs(seed, batch):
     }
 
 
-DTYPES = {
-    torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.int32: "int32",
-    torch.int16: "int16", torch.int8: "int8", torch.uint8: "uint8", torch.bool: "bool",
-}
-
-
-def encode(t):
-    data = []
-    for v in t.flatten().tolist():
-        if isinstance(v, float) and not math.isfinite(v):
-            v = None if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
-        data.append(v)
-    return {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data": data}
-
-
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    torch.manual_seed(16)
-    golden = {}
-    for name, cls in [("attn_block", Attention), ("attn_sparse", Sparse)]:
-        m = cls().eval()
-        with torch.no_grad():
-            traced = torch.jit.trace(m, (inputs(1, 4),), strict=False)
-        path = os.path.join(OUT, name + ".pt")
-        traced.save(path)
-        loaded = torch.jit.load(path)
-        cases = []
-        for seed, batch in [(2, 4), (3, 7), (4, 1)]:
-            x = inputs(seed, batch)
-            with torch.no_grad():
-                y = loaded(x)
-            cases.append({"inputs": {k: encode(v) for k, v in x.items()},
-                          "outputs": {k: encode(v) for k, v in y.items()}})
-        golden[name] = cases
-    with open(os.path.join(OUT, "attn.json"), "w") as f:
-        json.dump(golden, f, sort_keys=True)
-        f.write("\n")
-    print("wrote", OUT, file=sys.stderr)
+    write_goldens("attn.json", [("attn_block", Attention), ("attn_sparse", Sparse)], inputs,
+                  [(2, 4), (3, 7), (4, 1)], seed=16)
 
 
 if __name__ == "__main__":
