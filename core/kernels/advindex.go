@@ -187,7 +187,7 @@ func IndexPut(t *Tensor, indices []*Tensor, values *Tensor, accumulate bool) (*T
 	if err != nil {
 		return nil, err
 	}
-	if _, err := BroadcastShapes(p.shape, values.Shape); err != nil || len(values.Shape) > len(p.shape) {
+	if bs, err := BroadcastShapes(p.shape, values.Shape); err != nil || !slices.Equal(bs, p.shape) {
 		return nil, fmt.Errorf("shape mismatch: value tensor of shape %v cannot be broadcast to indexing result of shape %v", values.Shape, p.shape)
 	}
 	if values.Dim() > 0 && values.DType != t.DType {

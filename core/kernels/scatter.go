@@ -20,8 +20,11 @@ func indexWalk(op string, t *Tensor, dim int, index, other *Tensor, f func(ip, t
 		return fmt.Errorf("%s(): expected dtype int64 for index, got %s", op, index.DType)
 	}
 	td := max(t.Dim(), 1)
-	if max(index.Dim(), 1) != td && index.Numel() > 0 {
+	if max(index.Dim(), 1) != td {
 		return fmt.Errorf("index tensor must have the same number of dimensions as input tensor (%s: index %v, input %v)", op, index.Shape, t.Shape)
+	}
+	if other != nil && max(other.Dim(), 1) != td {
+		return fmt.Errorf("index tensor must have the same number of dimensions as src tensor (%s: index %v, src %v)", op, index.Shape, other.Shape)
 	}
 	d, err := NormDim(dim, t.Dim())
 	if err != nil {
