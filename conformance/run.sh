@@ -118,6 +118,8 @@ log "building ludwig-infer against $SITE/torch"
   cd "$ROOT"
   eval "$(LIBTORCH="$SITE/torch" ./build.sh env)"
   go build -buildmode=c-shared -o "$WORK/lib/libludwiginfer.so" ./capi
+  # The Go reader's tests, run on the real exports in step 5.
+  go test -c -o "$WORK/lib/script.test" ./core/script
 ) || { log "building ludwig-infer failed"; exit 2; }
 rm -f "$WORK/lib/libludwiginfer.h"
 
@@ -141,6 +143,26 @@ set +e
 "$PY" "$HERE/check.py" --work "$WORK" --lib "$WORK/lib/libludwiginfer.so" --site "$SITE" --jobs "$JOBS" \
   ${CASES[@]+"${CASES[@]}"}
 rc=$?
+
+# --- 5. The Go reader against libtorch on these real exports (issue 15) ------------------
+# Every module's aten operator set derived from the printed code, and every attribute
+# the Go reader decodes, must equal what the venv's libtorch reports.
+archives=()
+for d in "$WORK"/cases/*/export; do
+  c=$(basename "$(dirname "$d")")
+  if [ ${#CASES[@]} -eq 0 ] || [[ " ${CASES[*]} " == *" $c "* ]]; then archives+=("$d/*.pt"); fi
+done
+if [ ${#archives[@]} -gt 0 ]; then
+  if (cd "$ROOT/core/script" && LI_READER_ARCHIVES="$(IFS=:; echo "${archives[*]}")" \
+      "$WORK/lib/script.test" -test.run 'TestClassOpsMatchLibtorch|TestAttrsMatchLibtorch' -test.v \
+      >"$WORK/reader.log" 2>&1); then
+    log "Go reader = libtorch: $(grep -o '[0-9]* modules compared in [0-9]* archives' "$WORK/reader.log"), $(grep -o '[0-9]* attributes compared' "$WORK/reader.log") (operator sets, attributes)"
+  else
+    grep -v '^=== RUN' "$WORK/reader.log" | tail -n 40 >&2
+    log "Go reader differs from libtorch (log: $WORK/reader.log)"
+    rc=1
+  fi
+fi
 set -e
 log "finished in $(( $(date +%s) - start )) s"
 exit $rc

@@ -779,6 +779,14 @@ func init() {
 		"FloatImplicit": {params: []string{"a"}, fn: toFloat},
 		"Bool":          {params: []string{"a"}, fn: toBool},
 		"BoolImplicit":  {params: []string{"a"}, fn: toBool},
+		// annotate(number, t): a one-element tensor used as a Python number
+		// (int, float or bool by its dtype).
+		"ScalarImplicit": {params: []string{"a"}, fn: func(vs []Value) (Value, error) {
+			if t, ok := arg(vs, 0).(*kernels.Tensor); ok {
+				return item(t)
+			}
+			return arg(vs, 0), nil
+		}},
 		"prim::RaiseException": {params: []string{"msg", "cls"}, fn: func(vs []Value) (Value, error) {
 			cls, _ := arg(vs, 1).(string)
 			cls = strings.TrimPrefix(cls, "builtins.")

@@ -42,7 +42,7 @@ func MethodOps(defs []*Def) []string {
 func opsOfExpr(e Expr, set map[string]bool) {
 	switch x := e.(type) {
 	case *Call:
-		if name, ok := calleeOp(x.Fn); ok {
+		if name, ok := calleeOp(x.Fn); ok && !constDevice(name, x) {
 			set[name] = true
 		}
 		// annotate(int, v): v is a tensor unless it is a literal or a
@@ -61,6 +61,20 @@ func opsOfExpr(e Expr, set map[string]bool) {
 	}
 }
 
+// constDevice says whether call is torch.device("<literal>"), which the
+// compiler folds into a constant (no aten::device in the graph).
+func constDevice(name string, call *Call) bool {
+	if name != "aten::device" || len(call.Args) != 1 || len(call.Keywords) != 0 {
+		return false
+	}
+	c, ok := call.Args[0].(*Const)
+	if !ok {
+		return false
+	}
+	_, str := c.V.(string)
+	return str
+}
+
 // atenAliases are operator names TorchScript's compiler replaces by their
 // canonical name (torch.not_equal is aten::ne in the graph).
 var atenAliases = map[string]string{
@@ -72,8 +86,7 @@ var atenAliases = map[string]string{
 }
 
 // implicitOps are the conversions annotate(T, x) compiles to when x is a
-// tensor (a tensor used where a scalar is expected; number: a Scalar, as
-// traces print a size turned tensor by prim::NumToTensor and fed to arange).
+// tensor (a tensor used where a scalar is expected).
 var implicitOps = map[string]string{"int": "aten::IntImplicit", "float": "aten::FloatImplicit", "bool": "aten::BoolImplicit",
 	"number": "aten::ScalarImplicit"}
 

@@ -67,21 +67,6 @@ func init() {
 		"index":      {params: []string{"self", "indices"}, fn: advancedIndex},
 		"index_put_": {params: []string{"self", "indices", "values", "accumulate"}, fn: indexPut(true)},
 		"index_put":  {params: []string{"self", "indices", "values", "accumulate"}, fn: indexPut(false)},
-		// annotate(number, t): a one-element tensor as the Python number of
-		// its dtype (int, float or bool).
-		"ScalarImplicit": {params: []string{"a"}, fn: func(vs []Value) (Value, error) {
-			t, ok := arg(vs, 0).(*kernels.Tensor)
-			if !ok {
-				if _, num := toF(arg(vs, 0)); num {
-					return arg(vs, 0), nil // already a number
-				}
-				return nil, argErr{"a Scalar must be a number or a 0-dim tensor, not " + typeOf(arg(vs, 0))}
-			}
-			if t.Dim() != 0 {
-				return nil, argErr{fmt.Sprintf("a tensor of shape %v cannot be converted to a Scalar: it must be 0-dim", t.Shape)}
-			}
-			return item(t)
-		}},
 	})
 }
 

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,17 +11,37 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
 
-// TestClassOpsMatchLibtorch: for every module of every fixture archive, the
-// aten operators derived from the printed code equal those libtorch's
-// compiled graphs hold (lt_module_class_ops).
+// readerArchives lists the archives the reader-vs-libtorch tests compare:
+// every fixture's, or, where LI_READER_ARCHIVES is set (conformance/run.sh
+// sets it to the real exports of its cases), the files its globs
+// (separated by the OS's list separator) match. external says which.
+func readerArchives(t *testing.T) (files []string, external bool) {
+	t.Helper()
+	globs := []string{"../../testdata/models/*/*.pt"}
+	if env := os.Getenv("LI_READER_ARCHIVES"); env != "" {
+		globs, external = filepath.SplitList(env), true
+	}
+	for _, g := range globs {
+		m, err := filepath.Glob(g)
+		if err != nil {
+			t.Fatalf("LI_READER_ARCHIVES: %v", err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no archives match %v", globs)
+	}
+	return files, external
+}
+
+// TestClassOpsMatchLibtorch: for every module of every fixture archive (or
+// of LI_READER_ARCHIVES'), the aten operators derived from the printed code
+// equal those libtorch's compiled graphs hold (lt_module_class_ops).
 func TestClassOpsMatchLibtorch(t *testing.T) {
 	if !torch.Available {
 		t.Skip(torch.ErrNoTorch)
 	}
-	files, _ := filepath.Glob("../../testdata/models/*/*.pt")
-	if len(files) == 0 {
-		t.Fatal("no fixtures")
-	}
+	files, _ := readerArchives(t)
 	classes := 0
 	for _, f := range files {
 		a, err := ptfile.Open(f, ptfile.DefaultLimits)
@@ -68,5 +89,8 @@ func TestClassOpsMatchLibtorch(t *testing.T) {
 		walk(m, a.Module.Class, "")
 		m.Close()
 	}
-	t.Logf("%d modules compared", classes)
+	if classes == 0 {
+		t.Fatal("no module compared")
+	}
+	t.Logf("%d modules compared in %d archives", classes, len(files))
 }
