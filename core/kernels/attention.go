@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
@@ -14,58 +13,8 @@ import (
 
 // The operators of Ludwig's multi-head self-attention (its transformer
 // encoder and the transformer, tabtransformer and sequence combiners) and
-// of the comparator combiner: batched matrix products, permutations and
-// the expansions that feed them.
-
-// Permute is torch.permute(t, dims): dims is a permutation of t's
-// dimensions (negative ones counted from the end). The result is a copy.
-func Permute(t *Tensor, dims []int) (*Tensor, error) {
-	if len(dims) != t.Dim() {
-		return nil, fmt.Errorf("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = %d is not equal to len(dims) = %d", t.Dim(), len(dims))
-	}
-	perm := make([]int, len(dims))
-	seen := make([]bool, len(dims))
-	for i, d := range dims {
-		n, err := NormDim(d, t.Dim())
-		if err != nil {
-			return nil, err
-		}
-		if seen[n] {
-			return nil, fmt.Errorf("permute(): duplicate dims are not allowed")
-		}
-		seen[n] = true
-		perm[i] = n
-	}
-	identity := true
-	for i, p := range perm {
-		identity = identity && p == i
-	}
-	if identity {
-		return t, nil
-	}
-	shape := make([]int, t.Dim())
-	for i, p := range perm {
-		shape[i] = t.Shape[p]
-	}
-	r, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	st := strides(t.Shape)
-	// The last output dimension is copied as one strided run.
-	last := len(shape) - 1
-	inner, innerStride := shape[last], st[perm[last]]
-	pos := make([]int, len(shape))
-	for i := 0; i < r.Numel(); i += inner {
-		src := 0
-		for k, p := range perm[:last] {
-			src += pos[k] * st[p]
-		}
-		copyStrided(r, i, t, src, innerStride, inner)
-		advance(pos[:last], shape[:last])
-	}
-	return r, nil
-}
+// of the comparator combiner: batched matrix products and tile (Permute,
+// Expand and ScaledDotProductAttention are permute.go's and sdpa.go's).
 
 // strides returns the row-major strides of shape.
 func strides(shape []int) []int {
@@ -88,72 +37,6 @@ func advance(pos, shape []int) {
 		}
 		pos[k] = 0
 	}
-}
-
-// copyStrided copies n elements of src, from si by step, to dst at di.
-func copyStrided(dst *Tensor, di int, src *Tensor, si, step, n int) {
-	if step == 1 {
-		copySpan(dst, di, src, si, n)
-		return
-	}
-	switch dst.DType {
-	case tensor.Float32:
-		for k := 0; k < n; k++ {
-			dst.F32[di+k] = src.F32[si+k*step]
-		}
-	case tensor.Float64:
-		for k := 0; k < n; k++ {
-			dst.F64[di+k] = src.F64[si+k*step]
-		}
-	default:
-		for k := 0; k < n; k++ {
-			copySpan(dst, di+k, src, si+k*step, 1)
-		}
-	}
-}
-
-// Expand is torch.expand(t, sizes): size-1 dimensions (and new leading
-// ones) repeated to sizes; -1 keeps a dimension. The result is a copy.
-func Expand(t *Tensor, sizes []int) (*Tensor, error) {
-	if len(sizes) < t.Dim() {
-		return nil, fmt.Errorf("expand(%v): the number of sizes provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)", t.Shape, len(sizes), t.Dim())
-	}
-	shape := make([]int, len(sizes))
-	lead := len(sizes) - t.Dim()
-	for i, s := range sizes {
-		if i < lead {
-			if s < 0 {
-				return nil, fmt.Errorf("expand(%v): -1 is not allowed in a leading, non-existing dimension", t.Shape)
-			}
-			shape[i] = s
-			continue
-		}
-		d := t.Shape[i-lead]
-		switch {
-		case s == -1 || s == d:
-			shape[i] = d
-		case d == 1 && s >= 0:
-			shape[i] = s
-		default:
-			return nil, fmt.Errorf("the expanded size of the tensor (%d) must match the existing size (%d) at non-singleton dimension %d; target sizes: %v, tensor sizes: %v", s, d, i, sizes, t.Shape)
-		}
-	}
-	return broadcastTo(t, shape)
-}
-
-// broadcastTo copies t broadcast to shape (which BroadcastShapes accepts).
-func broadcastTo(t *Tensor, shape []int) (*Tensor, error) {
-	if slices.Equal(t.Shape, shape) {
-		return t, nil
-	}
-	r, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	for i, j := range broadcastIndex(t.Shape, shape) {
-		copySpan(r, i, t, j, 1)
-	}
-	return r, nil
 }
 
 // Tile is torch.tile(t, reps): t copied reps[i] times along each
@@ -289,68 +172,4 @@ func Mm(a, b *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("mm: self must be a matrix and mat2 must be a matrix, got %v and %v", a.Shape, b.Shape)
 	}
 	return BatchMatmul(a, b)
-}
-
-// DotProductAttention is aten::scaled_dot_product_attention in eval mode
-// (no dropout), as Ludwig 0.11's MultiHeadSelfAttention calls it:
-// softmax(q @ k^T * scale + mask) @ v over the last two dimensions, the
-// leading ones broadcast as matmul broadcasts them. q is [..., L, E], k
-// [..., S, E], v [..., S, Ev]. mask (nil: none) broadcasts to [..., L, S]:
-// a bool mask keeps the positions that are true, a floating one is added.
-// causal keeps key j <= query i. scale nil is 1/sqrt(E). A row with no
-// position kept is NaN, as libtorch 2.3's math kernel gives. It is built
-// from BatchMatmul and Softmax (float64 exponentials).
-func DotProductAttention(q, k, v, mask *Tensor, causal bool, scale *float64) (*Tensor, error) {
-	if q.Dim() < 2 || k.Dim() < 2 || v.Dim() < 2 {
-		return nil, fmt.Errorf("scaled_dot_product_attention: query, key and value must have at least 2 dimensions, got %v, %v and %v", q.Shape, k.Shape, v.Shape)
-	}
-	kt, err := Transpose(k, -2, -1)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := BatchMatmul(q, kt)
-	if err != nil {
-		return nil, fmt.Errorf("scaled_dot_product_attention: query %v and key %v: %w", q.Shape, k.Shape, err)
-	}
-	s := 1 / math.Sqrt(float64(q.Shape[q.Dim()-1]))
-	if scale != nil {
-		s = *scale
-	}
-	n := scores.Dim()
-	L, S := scores.Shape[n-2], scores.Shape[n-1]
-	var maskIdx []int
-	if mask != nil {
-		bs, err := BroadcastShapes(mask.Shape, scores.Shape)
-		if err != nil || !slices.Equal(bs, scores.Shape) {
-			return nil, fmt.Errorf("scaled_dot_product_attention: attn_mask of shape %v does not broadcast to the scores' %v", mask.Shape, scores.Shape)
-		}
-		if mask.DType != tensor.Bool && mask.DType != q.DType {
-			return nil, fmt.Errorf("scaled_dot_product_attention: expected attn_mask dtype to be bool or %s, got %s", q.DType, mask.DType)
-		}
-		maskIdx = broadcastIndex(mask.Shape, scores.Shape)
-	}
-	for i := 0; i < scores.Numel(); i++ {
-		x := scores.At(i) * s
-		row, col := (i/S)%L, i%S
-		switch {
-		case causal && col > row:
-			x = math.Inf(-1)
-		case maskIdx != nil && mask.DType == tensor.Bool:
-			if mask.U8[maskIdx[i]] == 0 {
-				x = math.Inf(-1)
-			}
-		case maskIdx != nil:
-			x += mask.At(maskIdx[i])
-		}
-		scores.Set(i, x)
-	}
-	w, err := Softmax(scores, -1, false, undefined)
-	if err != nil {
-		return nil, err
-	}
-	out, err := BatchMatmul(w, v)
-	if err != nil {
-		return nil, fmt.Errorf("scaled_dot_product_attention: weights %v and value %v: %w", w.Shape, v.Shape, err)
-	}
-	return out, nil
 }

@@ -76,6 +76,6 @@ func FuzzAttnKernels(f *testing.F) {
 		_, _ = Index(x, []*Tensor{nil, idx, mask}[r.next(3):])
 		_, _ = Index(x, []*Tensor{mask})
 		_, _ = IndexPut(Clone(x), []*Tensor{idx, nil, idx}[r.next(3):], y, r.next(2) == 1)
-		_, _ = DotProductAttention(x, y, y, mask, r.next(2) == 1, nil)
+		_, _ = ScaledDotProductAttention(x, y, y, mask, r.next(2) == 1, 0)
 	})
 }

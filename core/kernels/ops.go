@@ -341,8 +341,7 @@ func sameShape(a, b []int) bool {
 	return true
 }
 
-// Transpose is torch.transpose(t, d0, d1) (a copy; t itself when nothing
-// moves).
+// Transpose is torch.transpose(t, d0, d1).
 func Transpose(t *Tensor, d0, d1 int) (*Tensor, error) {
 	a, err := NormDim(d0, t.Dim())
 	if err != nil {
@@ -360,7 +359,7 @@ func Transpose(t *Tensor, d0, d1 int) (*Tensor, error) {
 		perm[i] = i
 	}
 	perm[a], perm[b] = perm[b], perm[a]
-	return Permute(t, perm)
+	return permute(t, perm)
 }
 
 // Embedding is torch.embedding(weight, indices): rows of weight.

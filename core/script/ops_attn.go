@@ -120,15 +120,16 @@ func sdpa(ts []*kernels.Tensor, _ []int, vs []Value) (Value, error) {
 	if p != 0 {
 		return nil, argErr{fmt.Sprintf("scaled_dot_product_attention with dropout_p %g: the Go engine runs inference only (dropout_p 0)", p)}
 	}
-	var scale *float64
+	scale := 0.0 // the kernel's default, 1/sqrt(E)
 	if arg(vs, 6) != nil {
-		s, err := floatArg(vs, 6, 0)
-		if err != nil {
+		if scale, err = floatArg(vs, 6, 0); err != nil {
 			return nil, err
 		}
-		scale = &s
+		if scale <= 0 {
+			return nil, argErr{fmt.Sprintf("scaled_dot_product_attention with scale %g: the Go engine supports a positive scale only", scale)}
+		}
 	}
-	return tv(kernels.DotProductAttention(ts[0], ts[1], ts[2], mask, boolArg(vs, 5), scale))
+	return tv(kernels.ScaledDotProductAttention(ts[0], ts[1], ts[2], mask, boolArg(vs, 5), scale))
 }
 
 // scaledSum is beta*b + alpha*p (addmm, baddbmm; b broadcasts), skipping

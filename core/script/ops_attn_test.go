@@ -39,6 +39,7 @@ func TestAttnOpArguments(t *testing.T) {
 		{"baddbmm", []Value{x, x, q}, "batch1 must be a 3D tensor"},
 		{"scaled_dot_product_attention", []Value{q, q, q, nil, 0.1}, "dropout_p 0.1: the Go engine runs inference only"},
 		{"scaled_dot_product_attention", []Value{q, q, q, nil, 0.0, false, "s"}, "argument 7 must be a number"},
+		{"scaled_dot_product_attention", []Value{q, q, q, nil, 0.0, false, -1.0}, "scale -1: the Go engine supports a positive scale only"},
 		{"scaled_dot_product_attention", []Value{q, q, q, int64(1)}, "argument 4 must be a Tensor"},
 	}
 	for _, c := range bad {
