@@ -47,39 +47,12 @@ func Tile(t *Tensor, reps []int) (*Tensor, error) {
 	if len(reps) < t.Dim() {
 		reps = append(slices.Repeat([]int{1}, t.Dim()-len(reps)), reps...)
 	}
-	src := make([]int, len(reps))
-	lead := len(reps) - t.Dim()
-	for i := range src {
-		src[i] = 1
-		if i >= lead {
-			src[i] = t.Shape[i-lead]
-		}
-	}
-	shape := make([]int, len(reps))
-	for i, r := range reps {
+	for _, r := range reps {
 		if r < 0 {
 			return nil, fmt.Errorf("trying to create tensor with negative dimension %d: %v", r, reps)
 		}
-		shape[i] = src[i] * r
 	}
-	r, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	if r.Numel() == 0 {
-		return r, nil
-	}
-	st := strides(src)
-	pos := make([]int, len(shape))
-	for i := 0; i < r.Numel(); i++ {
-		j := 0
-		for k, p := range pos {
-			j += (p % src[k]) * st[k]
-		}
-		copySpan(r, i, t, j, 1)
-		advance(pos, shape)
-	}
-	return r, nil
+	return Repeat(t, reps)
 }
 
 // BatchMatmul is torch.matmul where either operand has more than two
