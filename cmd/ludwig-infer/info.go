@@ -17,7 +17,7 @@ func init() {
 func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "", "export directory (required)")
+	model := fs.String("model", "", "export directory, or a model folder saved by Ludwig >= 0.13 with its model.pt2 (required)")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	eng := engineFlag(fs)

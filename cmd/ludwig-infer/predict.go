@@ -67,7 +67,7 @@ Options:
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("predict", predictUsage, stderr)
-	model := fs.String("model", "", "export directory (required)")
+	model := fs.String("model", "", "export directory, or a model folder saved by Ludwig >= 0.13 with its model.pt2 (required)")
 	dataset := fs.String("dataset", "", "input file: .csv, .json, .jsonl or - for standard input (required)")
 	format := fs.String("format", "", "input format: csv, json or jsonl (default: from the file's extension)")
 	output := fs.String("output", "", "output file: .jsonl/.json (JSON Lines) or .csv (default: JSON Lines on standard output)")
