@@ -136,9 +136,13 @@ func loadLudwig(lf *ludwigFolder, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	jsonDir := lf.dir
+	if !fileExists(filepath.Join(jsonDir, pyproc.HyperparametersFile)) {
+		jsonDir = filepath.Join(lf.dir, "model") // where pyproc.Load found them
+	}
 	m := &Model{
 		files: export.Files{Dir: lf.dir, Predictor: lf.graph, PredictorDevice: "cpu",
-			Hyperparameters: filepath.Join(lf.dir, pyproc.HyperparametersFile), Metadata: filepath.Join(lf.dir, pyproc.MetadataFile)},
+			Hyperparameters: filepath.Join(jsonDir, pyproc.HyperparametersFile), Metadata: filepath.Join(jsonDir, pyproc.MetadataFile)},
 		device: "cpu",
 		staged: pipeline{pre: &stage.LudwigPre{M: pm}, pred: pred, post: &stage.LudwigPost{M: pm}},
 	}

@@ -72,7 +72,7 @@ func orderedObject(t *testing.T, b []byte) ([]string, map[string]any) {
 	return keys, vals
 }
 
-func recordsJSON(t *testing.T, rows []map[string]any) []byte {
+func recordsJSON(t testing.TB, rows []map[string]any) []byte {
 	b, err := json.Marshal(rows)
 	require.NoError(t, err)
 	return b
@@ -388,4 +388,34 @@ func TestLudwigModelErrors(t *testing.T) {
 	_, err = m.Infer(context.Background(), core.Request{JSON: []byte(`{"out_bin::logits": {"dtype": "float32", "shape": [1], "data": [1]}}`)}, core.InferOptions{Stage: core.StagePostprocess})
 	assert.Equal(t, status.Input, status.CodeOf(err))
 	assert.EqualError(t, err, `missing tensor "out_num::logits" (postprocessing reads out_bin::logits, out_num::logits, out_cat::logits, out_set::logits)`)
+}
+
+// BenchmarkLudwigModel1000 and BenchmarkLudwigModel1: a whole call (JSON
+// records in, the full form out) on the fixture, its 5 golden rows
+// repeated; LudwigModel.predict on the same rows:
+// testdata/gen/ludwig017/bench_model_folder.py.
+func BenchmarkLudwigModel1000(b *testing.B) { benchLudwigModel(b, 1000) }
+
+func BenchmarkLudwigModel1(b *testing.B) { benchLudwigModel(b, 1) }
+
+func benchLudwigModel(b *testing.B, n int) {
+	raw, err := os.ReadFile(filepath.Join(ludwigFolder, "golden.json"))
+	require.NoError(b, err)
+	var g ludwigGolden
+	require.NoError(b, json.Unmarshal(raw, &g))
+	rows := make([]map[string]any, n)
+	for i := range rows {
+		rows[i] = g.Records[i%len(g.Records)]
+	}
+	req, err := json.Marshal(rows)
+	require.NoError(b, err)
+	m, err := core.Load(ludwigFolder, core.LoadOptions{})
+	require.NoError(b, err)
+	defer m.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Infer(context.Background(), core.Request{JSON: req}, core.InferOptions{Form: response.Full}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -26,7 +26,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen  # noqa: E402  (rows, tensor_json, jsonable)
+import gen  # noqa: E402  (rows, tensor_json, jsonable, copy_json_files)
 import ludwig  # noqa: E402
 from ludwig.api import LudwigModel  # noqa: E402
 
@@ -95,14 +95,7 @@ def run_case(name, config, work):
     with torch.no_grad():
         out = ep.module()(two)
 
-    for f in ("model_hyperparameters.json", "training_set_metadata.json"):
-        with open(os.path.join(mdir, f)) as src:
-            data = json.load(src)
-        data.pop("data_train_parquet_fp", None)
-        data.pop("src", None)
-        with open(os.path.join(dest, f), "w") as dst:
-            json.dump(data, dst, indent=1)
-            dst.write("\n")
+    gen.copy_json_files(mdir, dest)
     golden = {
         "ludwig_version": ludwig.__version__,
         "torch_version": torch.__version__,
