@@ -34,6 +34,23 @@ type Tensor struct {
 	I16   []int16
 	I8    []int8
 	U8    []uint8
+	// dims holds Shape for tensors of up to 4 dimensions made by New: one
+	// allocation less per tensor.
+	dims [4]int
+	// Alias is set on the results of Select and Slice, which copy: where
+	// their elements came from, so that an in-place write (CopyInto) also
+	// reaches the tensor they were taken from, as a write into a view does
+	// in libtorch.
+	Alias *Alias
+}
+
+// Alias maps a tensor's elements to those of Base (a tensor that is no
+// alias itself): element (i_0, ..., i_k) is Base's flat element
+// Offset + sum(i_j*Strides[j]).
+type Alias struct {
+	Base    *Tensor
+	Offset  int
+	Strides []int
 }
 
 // Numel returns the number of elements.
@@ -62,7 +79,13 @@ func New(dt tensor.DType, shape []int) (*Tensor, error) {
 		}
 		n *= int64(d)
 	}
-	t := &Tensor{DType: dt, Shape: append([]int(nil), shape...)}
+	t := &Tensor{DType: dt}
+	if len(shape) <= len(t.dims) {
+		t.Shape = t.dims[:len(shape):len(shape)]
+		copy(t.Shape, shape)
+	} else {
+		t.Shape = append([]int(nil), shape...)
+	}
 	switch dt {
 	case tensor.Float32:
 		t.F32 = make([]float32, n)
@@ -277,6 +300,7 @@ func To(t *Tensor, dt tensor.DType, copyAlways bool) (*Tensor, error) {
 	switch {
 	case dt == tensor.Float32 && t.DType == tensor.Float32:
 		copy(out.F32, t.F32)
+	case convertTo(out, t):
 	case !IsFloat(t.DType) && !IsFloat(dt):
 		for i := 0; i < n; i++ {
 			out.SetInt(i, t.IntAt(i))
@@ -299,6 +323,7 @@ func Clone(t *Tensor) *Tensor {
 func view(t *Tensor, shape []int) *Tensor {
 	c := *t
 	c.Shape = shape
+	c.Alias = nil // a reshaped alias shares the alias's data, not its strides
 	return &c
 }
 

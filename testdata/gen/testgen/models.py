@@ -191,10 +191,13 @@ REVIEWS = [
 ]
 
 
-def text_category() -> ModelSpec:
-    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
+# The label of each of REVIEWS.
+SENTIMENTS = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
               "positive", "neutral", "positive", "positive"]
-    train = {"review": REVIEWS, "sentiment": labels}
+
+
+def text_category() -> ModelSpec:
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
     cases = [
         ("batch1", {"review": ["Great product"]}),
         ("batch2_non_ascii_and_unknown", {"review": ["CAFÉ crème", "zebra quantum works"]}),
@@ -212,6 +215,34 @@ def text_category() -> ModelSpec:
         cases=cases,
         seed=51,
         weight_scale=2.5,
+    )
+
+
+def text_parallel_cnn() -> ModelSpec:
+    """The benchmark's text model: a parallel_cnn encoder (same-padded conv1d of filter sizes 2-5,
+    even ones included) in the predictor, which the Go engine runs with its im2col + GEMM kernel."""
+    reviews = REVIEWS + ["good quality and fast shipping but it broke after one week so not great value"]
+    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
+              "positive", "neutral", "positive", "positive", "negative"]
+    cases = [
+        ("batch1", {"review": ["Great product"]}),
+        ("batch3_unknown_null_long", {"review": [
+            "zebra quantum works", None,
+            "great value great quality would not buy again works love it fast shipping good product"]}),
+    ]
+    return ModelSpec(
+        name="text_parallel_cnn",
+        description="text `review` (space tokenizer, max_sequence_length 16, parallel_cnn encoder: "
+        "embedding 32, 4 x 32 filters of sizes 2-5) -> category `sentiment`",
+        inputs=[{"name": "review", "type": "text",
+                 "preprocessing": {"tokenizer": "space", "max_sequence_length": 16},
+                 "encoder": {"type": "parallel_cnn", "embedding_size": 32, "num_filters": 32,
+                             "filter_sizes": [2, 3, 4, 5], "reduce_output": "mean"}}],
+        outputs=[{"name": "sentiment", "type": "category"}],
+        train={"review": reviews, "sentiment": labels},
+        cases=cases,
+        seed=57,
+        weight_scale=2.0,
     )
 
 
@@ -355,6 +386,30 @@ def sequence_output() -> ModelSpec:
         cases=cases,
         seed=91,
         weight_scale=2.5,
+    )
+
+
+def sequence_rnn() -> ModelSpec:
+    """The benchmark's sequence model: a GRU encoder over 16 tokens."""
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
+    cases = [
+        ("batch1", {"review": ["great product works well"]}),
+        ("batch3_unknown_empty_null", {"review": ["zebra quantum works", "", None]}),
+        ("batch4_long_truncated", {"review": [
+            "great value great quality would not buy again works as described love it fast shipping good product",
+            "broke after one week", "  LOVE   it  ", "not great not terrible"]}),
+    ]
+    return ModelSpec(
+        name="sequence_rnn",
+        description="sequence `review` (space tokenizer, max_sequence_length 16) with an `rnn` encoder "
+        "(cell_type gru, state_size 32, embedding_size 16) -> category `sentiment`",
+        inputs=[{"name": "review", "type": "sequence", "preprocessing": {"tokenizer": "space", "max_sequence_length": 16},
+                 "encoder": {"type": "rnn", "cell_type": "gru", "state_size": 32, "embedding_size": 16}}],
+        outputs=[{"name": "sentiment", "type": "category"}],
+        train=train,
+        cases=cases,
+        seed=95,
+        weight_scale=1.5,
     )
 
 
@@ -528,8 +583,8 @@ def date2() -> ModelSpec:
     )
 
 
-MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, set_bag_vector, date_input,
-          timeseries_input, sequence_output, text_output, multi_output, image_input, audio_input, date2]
+MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, text_parallel_cnn, set_bag_vector, date_input,
+          timeseries_input, sequence_output, sequence_rnn, text_output, multi_output, image_input, audio_input, date2]
 
 # Models for the native stages (core/native).
 from testgen.models_native import NATIVE_MODELS  # noqa: E402
