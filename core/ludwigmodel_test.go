@@ -1,8 +1,10 @@
 package core_test
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,9 +39,19 @@ type goldenColumn struct {
 	value []any
 }
 
+// ludwigCases are the committed model folders (testdata/ludwig_model).
+var ludwigCases = []string{"concat", "text_cnn", "ft_transformer"}
+
 func loadLudwigGolden(t *testing.T) (ludwigGolden, []goldenColumn) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(ludwigFolder, "golden.json"))
+	g, cols := loadCaseGolden(t, ludwigFolder)
+	require.Len(t, cols, 14)
+	return g, cols
+}
+
+func loadCaseGolden(t *testing.T, dir string) (ludwigGolden, []goldenColumn) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "golden.json"))
 	require.NoError(t, err)
 	var g ludwigGolden
 	require.NoError(t, json.Unmarshal(b, &g))
@@ -48,7 +60,7 @@ func loadLudwigGolden(t *testing.T) (ludwigGolden, []goldenColumn) {
 		require.NoError(t, json.Unmarshal(c[0], &cols[i].name))
 		require.NoError(t, json.Unmarshal(c[1], &cols[i].value))
 	}
-	require.Len(t, cols, 14)
+	require.NotEmpty(t, cols)
 	return g, cols
 }
 
@@ -130,10 +142,17 @@ func TestLudwigModelInfo(t *testing.T) {
 // features form groups those per feature. The 5 rows run as 3 chunks of the
 // graph's fixed batch of 2, the last one padded.
 func TestLudwigModelForms(t *testing.T) {
-	g, want := loadLudwigGolden(t)
-	m := loadLudwigFolder(t, ludwigFolder, core.LoadOptions{})
-	req := recordsJSON(t, g.Records)
+	for _, name := range ludwigCases {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(golden.Root(), "ludwig_model", name)
+			g, want := loadCaseGolden(t, dir)
+			checkForms(t, loadLudwigFolder(t, dir, core.LoadOptions{}), g, want)
+		})
+	}
+}
 
+func checkForms(t *testing.T, m *core.Model, g ludwigGolden, want []goldenColumn) {
+	req := recordsJSON(t, g.Records)
 	keys, got := orderedObject(t, inferJSON(t, m, req, core.InferOptions{Form: response.Full}))
 	var names []string
 	for _, c := range want {
@@ -144,38 +163,38 @@ func TestLudwigModelForms(t *testing.T) {
 
 	keys, got = orderedObject(t, inferJSON(t, m, req, core.InferOptions{Form: response.Columns}))
 	names = nil
+	var features []string
 	for _, c := range want {
 		if isPredictKey(c.name) {
 			names = append(names, c.name)
 			assert.Empty(t, golden.Diff(got[c.name], c.value, c.name))
+			if f := c.name[:strings.LastIndex(c.name, "_")]; len(features) == 0 || features[len(features)-1] != f {
+				features = append(features, f)
+			}
 		}
 	}
 	assert.Equal(t, names, keys)
-	assert.Len(t, keys, 7)
 
 	keys, got = orderedObject(t, inferJSON(t, m, req, core.InferOptions{Form: response.Features}))
-	assert.Equal(t, []string{"out_bin", "out_num", "out_cat", "out_set"}, keys)
+	assert.Equal(t, features, keys)
 	n := 0
 	for _, c := range want {
 		if !isPredictKey(c.name) {
 			continue
 		}
-		i := strings.LastIndex(c.name, "_pred")
-		if i < 0 {
-			i = strings.LastIndex(c.name, "_prob")
-		}
+		i := strings.LastIndex(c.name, "_")
 		feature, key := c.name[:i], c.name[i+1:]
 		assert.Empty(t, golden.Diff(got[feature].(map[string]any)[key], c.value, c.name))
 		n++
 	}
-	assert.Equal(t, 7, n)
+	assert.Equal(t, len(names), n)
 
 	// Records: one object per row, in the full form's column order.
 	res, err := m.Infer(context.Background(), core.Request{JSON: req}, core.InferOptions{Form: response.Full, Records: true})
 	require.NoError(t, err)
 	var rows []map[string]any
 	require.NoError(t, json.Unmarshal(res.JSON, &rows))
-	require.Len(t, rows, 5)
+	require.Len(t, rows, len(g.Records))
 	for r := range rows {
 		for _, c := range want {
 			assert.Empty(t, golden.Diff(rows[r][c.name], c.value[r], c.name))
@@ -186,13 +205,18 @@ func TestLudwigModelForms(t *testing.T) {
 // TestLudwigModelBatches: each row alone (a chunk padded from 1 to 2) and
 // batches of 2 and 4 give the golden rows.
 func TestLudwigModelBatches(t *testing.T) {
-	g, want := loadLudwigGolden(t)
-	m := loadLudwigFolder(t, ludwigFolder, core.LoadOptions{})
-	for _, span := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {0, 2}, {1, 5}} {
-		_, got := orderedObject(t, inferJSON(t, m, recordsJSON(t, g.Records[span[0]:span[1]]), core.InferOptions{Form: response.Full}))
-		for _, c := range want {
-			assert.Empty(t, golden.Diff(got[c.name], c.value[span[0]:span[1]], c.name), "rows %v", span)
-		}
+	for _, name := range ludwigCases {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(golden.Root(), "ludwig_model", name)
+			g, want := loadCaseGolden(t, dir)
+			m := loadLudwigFolder(t, dir, core.LoadOptions{})
+			for _, span := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {0, 2}, {1, 5}} {
+				_, got := orderedObject(t, inferJSON(t, m, recordsJSON(t, g.Records[span[0]:span[1]]), core.InferOptions{Form: response.Full}))
+				for _, c := range want {
+					assert.Empty(t, golden.Diff(got[c.name], c.value[span[0]:span[1]], c.name), "rows %v", span)
+				}
+			}
+		})
 	}
 }
 
@@ -245,6 +269,37 @@ func tensorDiff(got any, want golden.Tensor, name string) string {
 		data[i] = v
 	}
 	return golden.Diff(g["data"], data, name+".data")
+}
+
+// rewriteGraph writes the fixture's model.pt2 to dst with old replaced by
+// new in its program (models/model.json).
+func rewriteGraph(t *testing.T, dst, old, new string) {
+	t.Helper()
+	r, err := zip.OpenReader(filepath.Join(ludwigFolder, "model.pt2"))
+	require.NoError(t, err)
+	defer r.Close()
+	f, err := os.Create(dst)
+	require.NoError(t, err)
+	defer f.Close()
+	w := zip.NewWriter(f)
+	replaced := false
+	for _, e := range r.File {
+		rc, err := e.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		rc.Close()
+		if strings.HasSuffix(e.Name, "models/model.json") {
+			replaced = strings.Contains(string(data), old)
+			data = []byte(strings.ReplaceAll(string(data), old, new))
+		}
+		out, err := w.CreateHeader(&zip.FileHeader{Name: e.Name, Method: zip.Store})
+		require.NoError(t, err)
+		_, err = out.Write(data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	require.True(t, replaced, "%s not in the program", old)
 }
 
 // copyFolder copies the fixture's files named into a new folder.
@@ -340,11 +395,14 @@ func TestLudwigModelErrors(t *testing.T) {
 	assert.Equal(t, status.Model, status.CodeOf(err))
 	assert.EqualError(t, err, "graph "+bad+": model.pt2 is not a zip archive: zip: not a valid zip file")
 
-	// A graph with an operator the Go engine lacks.
-	conv := filepath.Join(golden.Root(), "pt2", "conv_fixed.pt2")
-	err = loadErr(copyFolder(t, jsonFiles...), core.LoadOptions{Graph: conv})
+	// A graph with an operator the Go engine lacks (the fixture's ne.Scalar
+	// renamed in its model.json).
+	dir = copyFolder(t, jsonFiles...)
+	rewriteGraph(t, filepath.Join(dir, "model.pt2"), "torch.ops.aten.ne.Scalar", "torch.ops.aten.no_such_op.Scalar")
+	err = loadErr(dir, core.LoadOptions{})
 	assert.Equal(t, status.Model, status.CodeOf(err))
-	assert.EqualError(t, err, "graph "+conv+": model.pt2: node 11 (torch.ops.aten.conv1d.padding): operator torch.ops.aten.conv1d.padding is not supported by the Go engine")
+	assert.EqualError(t, err, "graph "+filepath.Join(dir, "model.pt2")+": model.pt2: node 19 (torch.ops.aten.no_such_op.Scalar): operator torch.ops.aten.no_such_op.Scalar is not supported by the Go engine")
+	conv := filepath.Join(golden.Root(), "pt2", "conv_fixed.pt2")
 
 	// A graph whose inputs are not the config's features.
 	other := filepath.Join(golden.Root(), "pt2", "concat_fixed.pt2")

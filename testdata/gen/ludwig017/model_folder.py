@@ -53,6 +53,36 @@ CASES = {
         ],
         "combiner": {"type": "concat", "output_size": 16},
     },
+    # text through the parallel_cnn encoder (conv1d), a category input; category and binary outputs
+    "text_cnn": {
+        "input_features": [
+            {"name": "text", "type": "text", "preprocessing": {"tokenizer": "space_punct", "max_sequence_length": 8,
+                                                                 "lowercase": True},
+             "encoder": {"type": "parallel_cnn", "embedding_size": 8, "num_filters": 4, "output_size": 8,
+                         "num_fc_layers": 1}},
+            {"name": "city", "type": "category"},
+        ],
+        "output_features": [
+            {"name": "out_cat", "type": "category"},
+            {"name": "out_bin", "type": "binary"},
+        ],
+        "combiner": {"type": "concat", "output_size": 8},
+    },
+    # the ft_transformer combiner (scaled_dot_product_attention), Ludwig 0.17's default for 3+ inputs
+    "ft_transformer": {
+        "input_features": [
+            {"name": "num_z", "type": "number"},
+            {"name": "num_mm", "type": "number", "preprocessing": {"normalization": "minmax"}},
+            {"name": "city", "type": "category"},
+            {"name": "yes_no", "type": "binary"},
+        ],
+        "output_features": [
+            {"name": "out_num", "type": "number"},
+            {"name": "out_cat", "type": "category"},
+        ],
+        "combiner": {"type": "ft_transformer", "hidden_size": 8, "num_heads": 2, "num_layers": 1,
+                     "transformer_output_size": 8, "output_size": 8},
+    },
 }
 
 DROP_META = ("stack_trace", "nn_module_stack", "source_fn_stack", "from_node", "torch_fn")
@@ -87,8 +117,11 @@ def run_case(name, config, work):
 
     in_names = [f["name"] for f in config["input_features"]]
     records = [{k: r.get(k) for k in in_names} for r in gen.rng_rows(5, seed=200 + len(name))]
-    records[1]["num_mm"] = None  # filled with fill_value
+    if "num_mm" in records[1]:
+        records[1]["num_mm"] = None  # filled
     records[2]["city"] = "berlin"  # unseen: the most frequent category
+    if "text" in records[3]:
+        records[3]["text"] = "ÉTÉ, Été: RED!! unseen words beyond the max length"  # Unicode, unknown, truncated
     preds, _ = model.predict(pd.DataFrame(records), batch_size=len(records), return_type=pd.DataFrame)
     # The reloaded program on its own sample inputs (Ludwig's, batch 2): the graph's outputs.
     two = ep.example_inputs[0][0]
