@@ -1,7 +1,9 @@
 package core_test
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -327,6 +329,34 @@ func TestLudwigModelGraphOption(t *testing.T) {
 		for _, c := range want {
 			assert.Empty(t, golden.Diff(got[c.name], c.value, c.name))
 		}
+	}
+}
+
+// TestLudwigModelBuffer: a tar of the model folder loads from memory
+// (li_load_buffer); the graph is read at load, so the unpacked files can go.
+func TestLudwigModelBuffer(t *testing.T) {
+	g, want := loadLudwigGolden(t)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, n := range []string{"model_hyperparameters.json", "training_set_metadata.json", "model.pt2"} {
+		data, err := os.ReadFile(filepath.Join(ludwigFolder, n))
+		require.NoError(t, err)
+		require.NoError(t, tw.WriteHeader(&tar.Header{Name: "concat/" + n, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}))
+		_, err = tw.Write(data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, tw.Close())
+	m, err := core.LoadBuffer(buf.Bytes(), core.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	art := m.Info().Artifact
+	assert.Equal(t, core.ArtifactLudwigModel, art.Kind)
+	assert.Equal(t, core.BufferLabel+"/concat", art.Path)
+	assert.Equal(t, core.BufferLabel+"/concat/model.pt2", art.Graph)
+	assert.Equal(t, map[string]int{"fixed": 2}, art.Batch)
+	_, got := orderedObject(t, inferJSON(t, m, recordsJSON(t, g.Records), core.InferOptions{Form: response.Full}))
+	for _, c := range want {
+		assert.Empty(t, golden.Diff(got[c.name], c.value, c.name))
 	}
 }
 
