@@ -143,10 +143,21 @@ func TestLudwigModelInfo(t *testing.T) {
 // names and order; columns keeps its _predictions and _probabilities; the
 // features form groups those per feature. The 5 rows run as 3 chunks of the
 // graph's fixed batch of 2, the last one padded.
+//
+// LI_LUDWIG_MODEL=DIR[:DIR...] checks other folders written by
+// testdata/gen/ludwig017/model_folder.py by hand (LI_LUDWIG_MODEL_OUT).
 func TestLudwigModelForms(t *testing.T) {
+	dirs := map[string]string{}
 	for _, name := range ludwigCases {
+		dirs[name] = filepath.Join(golden.Root(), "ludwig_model", name)
+	}
+	if extra := os.Getenv("LI_LUDWIG_MODEL"); extra != "" {
+		for _, d := range filepath.SplitList(extra) {
+			dirs[filepath.Base(d)] = d
+		}
+	}
+	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(golden.Root(), "ludwig_model", name)
 			g, want := loadCaseGolden(t, dir)
 			checkForms(t, loadLudwigFolder(t, dir, core.LoadOptions{}), g, want)
 		})
