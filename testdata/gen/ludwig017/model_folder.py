@@ -87,6 +87,21 @@ CASES = {
     },
 }
 
+def every_type():
+    """core/pyproc's tabular config (every input type) with small encoders, so the graph stays small."""
+    small = {"type": "parallel_cnn", "embedding_size": 8, "num_filters": 4, "output_size": 8, "num_fc_layers": 1}
+    cfg = json.loads(json.dumps(gen.CASES["tabular"]))
+    for f in cfg["input_features"]:
+        if f["type"] in ("text", "sequence"):
+            f["encoder"] = dict(small)
+        elif f["type"] == "timeseries":
+            f["encoder"] = {k: v for k, v in small.items() if k != "embedding_size"}
+    cfg["combiner"] = {"type": "concat", "output_size": 16}
+    return cfg
+
+
+CASES["every_type"] = every_type()
+
 # By hand only (LI_LUDWIG_MODEL_OUT): core/pyproc's golden configs, Ludwig's default encoders (every input
 # type; a text output through the generator decoder).
 BY_HAND = {"tabular": gen.CASES["tabular"], "tokens": gen.CASES["tokens"]}
