@@ -73,3 +73,13 @@ func TestPredictLudwigModelFolder(t *testing.T) {
 	assert.Contains(t, errs, "ludwig export_model -m "+noGraph+" -o OUT -f torch_export")
 	assert.Contains(t, errs, "python -m ludwig_infer.export "+noGraph+" OUT")
 }
+
+// TestServeGraphNeedsOneModel: --graph names one model.pt2, so serve
+// refuses it with several --model.
+func TestServeGraphNeedsOneModel(t *testing.T) {
+	folder := testdata("ludwig_model", "concat")
+	code, _, errs := runCmd(t, "serve", "--model", "a="+folder, "--model", "b="+folder, "--graph", filepath.Join(folder, "model.pt2"))
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "ludwig-infer serve: --graph needs exactly one --model (or put each model.pt2 inside its folder)\n", errs)
+}
+

@@ -179,7 +179,9 @@ def test_ludwig_model_folder(tmp_path):
     want = {name: values for name, values in g["columns"]}
     for f in ("model_hyperparameters.json", "training_set_metadata.json"):
         shutil.copy(os.path.join(folder, f), tmp_path)
-    for directory, options in ((folder, {}), (tmp_path, {"graph": os.path.join(folder, "model.pt2")})):
+    import pathlib
+
+    for directory, options in ((folder, {}), (tmp_path, {"graph": pathlib.Path(folder) / "model.pt2"})):
         with ludwig_infer.InferenceModule.from_directory(directory, **options) as m:
             assert m.schema["artifact"]["kind"] == "ludwig_model"
             assert m.schema["artifact"]["batch"] == {"fixed": 2}
