@@ -82,4 +82,3 @@ func TestServeGraphNeedsOneModel(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Equal(t, "ludwig-infer serve: --graph needs exactly one --model (or put each model.pt2 inside its folder)\n", errs)
 }
-
