@@ -1,17 +1,14 @@
 package core
 
 import (
-	"context"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/artifact"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
+	"github.com/ludwig-infer/ludwig-infer/core/extension"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
-	"github.com/ludwig-infer/ludwig-infer/core/response"
+	"github.com/ludwig-infer/ludwig-infer/core/stage"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
@@ -85,16 +82,16 @@ type artifactState struct {
 // artifactInfo describes the model for Info.Artifact.
 func (m *Model) artifactInfo() ArtifactInfo {
 	stages := []string{}
-	if m.art != nil && m.art.whole != nil || m.pre != nil && m.post != nil {
+	if m.art != nil && m.art.whole != nil || m.script.pre != nil && m.script.post != nil {
 		stages = append(stages, "all")
 	}
-	if m.pre != nil {
+	if m.script.pre != nil {
 		stages = append(stages, "preprocess")
 	}
-	if m.pred != nil {
+	if m.script.pred != nil {
 		stages = append(stages, "predict")
 	}
-	if m.post != nil {
+	if m.script.post != nil {
 		stages = append(stages, "postprocess")
 	}
 	if m.art == nil {
@@ -145,8 +142,8 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	var err error
 	switch a.Kind {
 	case artifact.Module:
-		loadAutoExtensions(export.Files{Predictor: a.Path}, opts.Extensions)
-		if root, err = loadModule(a.Path, "cpu"); err != nil {
+		extension.LoadAuto(export.Files{Predictor: a.Path}, opts.Extensions, extensionLog)
+		if root, err = stage.LoadModule(a.Path, "cpu"); err != nil {
 			return nil, err
 		}
 	case artifact.Carton:
@@ -157,7 +154,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		name := a.Path + "!" + artifact.CartonModel
 		root, err = torch.LoadBytes(c.Model, "cpu")
 		if err != nil {
-			return nil, moduleLoadError(name, err)
+			return nil, stage.LoadError(name, err)
 		}
 		c.Model = nil // loaded: no need to keep the bytes
 		m.art.carton = c
@@ -192,7 +189,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		}
 		warnings = append(warnings, err.Error())
 	}
-	if opts.Device != "cpu" && m.pred != nil {
+	if opts.Device != "cpu" && m.script.pred != nil {
 		// InferenceModule.predictor_forward moves its inputs to
 		// self.predictor.device: move the predictor and that attribute.
 		p, err := inner.Submodule("predictor")
@@ -234,6 +231,7 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 		}
 	}
 	m.info.Artifact = m.artifactInfo()
+	m.chooseArtifactStages()
 	if !opts.NoWarmup {
 		m.warmup()
 		m.warmupWhole()
@@ -242,19 +240,6 @@ func loadArtifact(a artifact.Artifact, opts LoadOptions) (*Model, error) {
 	ok = true
 	logf(LogInfo, "loaded %s %s (predictor on %s)", a.Kind, a.Path, opts.Device)
 	return m, nil
-}
-
-// moduleLoadError maps a failed torch load as loadModule does.
-func moduleLoadError(path string, err error) error {
-	msg := err.Error()
-	if sm := missingOpRE.FindStringSubmatch(msg); sm != nil {
-		lib := extensionLibraries[sm[1]]
-		if lib == "" {
-			lib = "the library that defines it"
-		}
-		return status.Errorf(status.Model, "%s needs custom ops of namespace %q, which are not loaded: load %s first with the \"extensions\" load option (%s)", path, sm[1], lib, firstLine(msg))
-	}
-	return status.Errorf(status.Model, "cannot load %s: %s", path, firstLine(msg))
 }
 
 // bindStages points the stage handles at the InferenceModule's staged
@@ -268,105 +253,46 @@ func (m *Model) bindStages(inner *torch.Module) error {
 		}
 	}
 	var err error
-	if m.pre, err = inner.Method("", methods[0]); err != nil {
+	if m.script.pre, err = inner.Method("", methods[0]); err != nil {
 		return err
 	}
-	if m.pred, err = inner.Method("", methods[1]); err != nil {
+	if m.script.pred, err = inner.Method("", methods[1]); err != nil {
 		return err
 	}
-	m.post, err = inner.Method("", methods[2])
+	m.script.post, err = inner.Method("", methods[2])
 	return err
 }
 
-// preInputModule is the module whose input dict table requests fill: the
-// preprocessor, else (an InferenceModule without staged methods) the whole
-// module.
-func (m *Model) preInputModule() *torch.Module {
-	if m.pre == nil && m.art != nil {
-		return m.art.whole
+// chooseArtifactStages sets the stages of an InferenceModule or a Carton:
+// whole-model calls run the whole module (its forward preprocesses and
+// postprocesses itself), staged calls its staged methods; every stage is
+// TorchScript.
+func (m *Model) chooseArtifactStages() {
+	var inputs []export.Feature
+	if m.schema != nil {
+		inputs = m.schema.Inputs
 	}
-	return m.pre
-}
-
-// inferArtifact answers the calls that differ for an InferenceModule or a
-// Carton: whole-model calls (which run the module's forward) and staged
-// calls the module cannot make. handled is false when the three-stage path
-// serves the call.
-func (m *Model) inferArtifact(ctx context.Context, req Request, opts InferOptions) (res *Result, handled bool, err error) {
-	if opts.Stage != StageAll {
-		if m.pre == nil || m.pred == nil || m.post == nil {
-			return nil, true, status.Errorf(status.InvalidArgument, "%s has no staged methods (preprocessor_forward, ...): only the all stage can run", m.art.info.Path)
-		}
-		return nil, false, nil
+	only := m.art.predictionsOnly
+	m.whole = &pipeline{
+		pre:  &stage.Pack{Mod: m.art.whole, Features: inputs},
+		pred: &stage.Script{Mod: m.art.whole, Device: "cpu", Name: "model"},
+		post: &stage.Unflatten{PredictionsOnly: only},
 	}
-	in, err := m.tableInput(m.art.whole, req)
-	if err != nil {
-		return nil, true, err
+	if m.script.pre != nil {
+		m.staged.pre = &stage.ScriptPre{Mod: m.script.pre, Features: inputs}
 	}
-	defer in.Free()
-	out, err := forward(m.art.whole, in, "cpu", "model")
-	if err != nil {
-		return nil, true, err
+	if m.script.pred != nil {
+		m.staged.pred = &stage.Script{Mod: m.script.pred, Device: m.device, Name: "predictor"}
 	}
-	defer out.Free()
-	if err := alive(ctx, "after the model"); err != nil {
-		return nil, true, err
+	if m.script.post != nil {
+		m.staged.post = &stage.ScriptPost{Mod: m.script.post, PredictionsOnly: only}
 	}
-	entries, err := m.outputEntries(out, "model")
-	if err != nil {
-		return nil, true, err
-	}
-	res, err = m.encode(entries, opts)
-	return res, true, err
-}
-
-// outputEntries unflattens a module's output dict into entries grouped by
-// feature: the postprocessor's flat "<f>::<key>" dict, InferenceModule's
-// nested {f: {key: value}}, or a Carton module's {f: predictions}.
-func (m *Model) outputEntries(out *torch.Value, stage string) ([]response.Entry, error) {
-	d, err := toDict(out, stage)
-	if err != nil {
-		return nil, err
-	}
-	return groupByFeature(m.flattenOutputs(d)), nil
-}
-
-// flattenOutputs turns an output dict into entries (see outputEntries); for
-// a Carton only the predictions are kept.
-func (m *Model) flattenOutputs(d *torch.Dict) []response.Entry {
-	entries := make([]response.Entry, 0, len(d.Keys))
-	for i, k := range d.Keys {
-		switch v := d.Values[i].(type) {
-		case *torch.Dict:
-			for j, key := range v.Keys {
-				entries = append(entries, response.Entry{Feature: k, Key: key, Value: v.Values[j]})
-			}
-		default:
-			if m.art != nil && m.art.predictionsOnly && !strings.Contains(k, "::") {
-				// The Carton module's {feature: predictions}.
-				entries = append(entries, response.Entry{Feature: k, Key: "predictions", Value: v})
-				continue
-			}
-			f, key := response.Split(k)
-			entries = append(entries, response.Entry{Feature: f, Key: key, Value: v})
-		}
-	}
-	if m.art != nil && m.art.predictionsOnly {
-		kept := entries[:0]
-		for _, e := range entries {
-			if e.Key == "predictions" {
-				kept = append(kept, e)
-			}
-		}
-		entries = kept
-	}
-	return entries
 }
 
 // warmupWhole runs the whole module's forward a few times on generated
 // rows (warmup runs the staged methods, whose graphs are separate).
 func (m *Model) warmupWhole() {
-	if m.schema == nil || m.art == nil || m.art.whole == nil {
+	if m.schema == nil || m.whole == nil {
 		return
 	}
 	inputs := make([]featurize.Input, len(m.schema.Inputs))
@@ -378,15 +304,7 @@ func (m *Model) warmupWhole() {
 		inputs[i] = x
 	}
 	for run := 0; run < warmupRuns; run++ {
-		in, err := m.buildInput(m.art.whole, inputs)
-		if err == nil {
-			var out *torch.Value
-			if out, err = forward(m.art.whole, in, "cpu", "model"); err == nil {
-				out.Free()
-			}
-			in.Free()
-		}
-		if err != nil {
+		if _, err := runAll(*m.whole, inputs); err != nil {
 			logf(LogWarn, "warm-up of the whole module failed: %v", err)
 			return
 		}
@@ -397,7 +315,7 @@ func (m *Model) warmupWhole() {
 // they describe the module's features, else from the module.
 func (m *Model) artifactSchema(inner *torch.Module) ([]string, error) {
 	var warnings []string
-	fromModule, unknown, modErr := moduleSchema(inner)
+	fromModule, unknown, modErr := artifact.ModuleSchema(inner)
 	files := export.Files{Dir: m.art.info.Dir}
 	for name, dst := range map[string]*string{export.HyperparametersFile: &files.Hyperparameters, export.MetadataFile: &files.Metadata} {
 		p := filepath.Join(m.art.info.Dir, name)
@@ -410,8 +328,8 @@ func (m *Model) artifactSchema(inner *torch.Module) ([]string, error) {
 		switch {
 		case err != nil:
 			warnings = append(warnings, "ignoring "+files.Hyperparameters+": "+err.Error())
-		case fromModule != nil && !sameFeatures(js, fromModule):
-			warnings = append(warnings, "ignoring "+files.Hyperparameters+": its features ("+featureNames(js)+") are not the module's ("+featureNames(fromModule)+"): the module wins")
+		case fromModule != nil && !artifact.SameFeatures(js, fromModule):
+			warnings = append(warnings, "ignoring "+files.Hyperparameters+": its features ("+artifact.FeatureNames(js)+") are not the module's ("+artifact.FeatureNames(fromModule)+"): the module wins")
 		default:
 			m.schema, m.art.schemaSource = js, "json"
 			m.files.Hyperparameters, m.files.Metadata = files.Hyperparameters, files.Metadata
@@ -427,216 +345,10 @@ func (m *Model) artifactSchema(inner *torch.Module) ([]string, error) {
 		}
 	}
 	if c := m.art.carton; c != nil && m.schema != nil {
-		warnings = append(warnings, cartonSpecWarnings(c.Config, m.schema)...)
+		warnings = append(warnings, artifact.CartonSpecWarnings(c.Config, m.schema)...)
 	}
 	if m.art.predictionsOnly {
 		warnings = append(warnings, "a Carton's module returns predictions only: every output form holds predictions only")
 	}
 	return warnings, nil
-}
-
-func sameFeatures(a, b *export.Schema) bool {
-	names := func(fs []export.Feature) string {
-		out := make([]string, len(fs))
-		for i, f := range fs {
-			out[i] = f.Name
-		}
-		sort.Strings(out)
-		return strings.Join(out, "\x00")
-	}
-	return names(a.Inputs) == names(b.Inputs) && names(a.Outputs) == names(b.Outputs)
-}
-
-func featureNames(s *export.Schema) string {
-	var in, out []string
-	for _, f := range s.Inputs {
-		in = append(in, f.Name)
-	}
-	for _, f := range s.Outputs {
-		out = append(out, f.Name)
-	}
-	return "inputs " + strings.Join(in, ", ") + "; outputs " + strings.Join(out, ", ")
-}
-
-// cartonSpecWarnings compares carton.toml's inputs and outputs with the
-// schema.
-func cartonSpecWarnings(c artifact.CartonConfig, s *export.Schema) []string {
-	var w []string
-	check := func(kind string, specs []artifact.TensorSpec, fs []export.Feature) {
-		if len(specs) == 0 {
-			return
-		}
-		want := map[string]bool{}
-		for _, f := range fs {
-			want[f.Name] = true
-		}
-		got := map[string]bool{}
-		for _, sp := range specs {
-			got[sp.Name] = true
-			if !want[sp.Name] {
-				w = append(w, "carton.toml lists "+kind+" "+sp.Name+", which the module does not have")
-			}
-		}
-		for _, f := range fs {
-			if !got[f.Name] {
-				w = append(w, "carton.toml does not list the module's "+kind+" "+f.Name)
-			}
-		}
-	}
-	check("input", c.Inputs, s.Inputs)
-	check("output", c.Outputs, s.Outputs)
-	return w
-}
-
-// Module-derived schema.
-
-// featureModuleRE finds the feature type in a Ludwig module's qualified
-// class name: __torch__.ludwig.features.<type>_feature.[___torch_mangle_N.]_Class.
-var featureModuleRE = regexp.MustCompile(`ludwig\.features\.([a-z0-9]+)_feature\.`)
-
-// classTypes maps Ludwig's per-feature module classes to feature types, for
-// class names whose module path does not tell.
-var classTypes = map[string]string{
-	"_NumberPreprocessing": "number", "_NumberPostprocessing": "number",
-	"_CategoryPreprocessing": "category", "_CategoryPostprocessing": "category",
-	"_BinaryPreprocessing": "binary", "_BinaryPostprocessing": "binary",
-	"_SetPreprocessing": "set", "_SetPostprocessing": "set",
-	"_SequencePreprocessing": "sequence", "_SequencePostprocessing": "sequence",
-	"_TextPreprocessing": "text", "_TextPostprocessing": "text",
-	"_VectorPreprocessing": "vector", "_VectorPostprocessing": "vector",
-	"_TimeseriesPreprocessing": "timeseries", "_TimeseriesPostprocessing": "timeseries",
-	"_DatePreprocessing": "date", "_H3Preprocessing": "h3",
-	"_ImagePreprocessing": "image", "_AudioPreprocessing": "audio",
-	"_CategoryDistributionPostprocessing": "category_distribution",
-}
-
-// featureType tells a feature's type from its module's class.
-func featureType(mod *torch.Module, qualified string) string {
-	t := ""
-	if sm := featureModuleRE.FindStringSubmatch(qualified); sm != nil {
-		t = sm[1]
-	} else {
-		t = classTypes[qualified[strings.LastIndexByte(qualified, '.')+1:]]
-	}
-	if t == "set" {
-		// A bag input is _SetPreprocessing with is_bag = True.
-		if v, err := mod.Attr("is_bag"); err == nil && v == true {
-			t = "bag"
-		}
-	}
-	return t
-}
-
-// featureNameFromKey reverses Ludwig's get_module_dict_key_from_name.
-func featureNameFromKey(key string) string {
-	return strings.ReplaceAll(strings.TrimSuffix(key, "__ludwig"), "__ludwig_punct_period__", ".")
-}
-
-// moduleSchema reads the feature schema from an InferenceModule: inputs from
-// preprocessor.preproc_modules, outputs from postprocessor.postproc_modules
-// (the Ludwig v0.6-v0.7 layout keeps both directly on the module), output
-// labels from idx2str / bool2str. unknown lists what it cannot tell.
-func moduleSchema(inner *torch.Module) (*export.Schema, []string, error) {
-	find := func(paths ...string) (*torch.Module, error) {
-		var err error
-		for _, p := range paths {
-			var sub *torch.Module
-			if sub, err = inner.Submodule(p); err == nil {
-				return sub, nil
-			}
-		}
-		return nil, err
-	}
-	pre, err := find("preprocessor.preproc_modules", "preproc_modules")
-	if err != nil {
-		return nil, nil, status.Errorf(status.Model, "the module has no preprocessor.preproc_modules: %v", err)
-	}
-	defer pre.Close()
-	post, err := find("postprocessor.postproc_modules", "postproc_modules")
-	if err != nil {
-		return nil, nil, status.Errorf(status.Model, "the module has no postprocessor.postproc_modules: %v", err)
-	}
-	defer post.Close()
-	s := &export.Schema{}
-	unknown := []string{"column", "datetime_format", "vector_size"}
-	read := func(parent *torch.Module, output bool) ([]export.Feature, error) {
-		children, err := parent.Children()
-		if err != nil {
-			return nil, err
-		}
-		var out []export.Feature
-		for _, c := range children {
-			sub, err := parent.Submodule(c.Name)
-			if err != nil {
-				return nil, err
-			}
-			name := featureNameFromKey(c.Name)
-			f := export.Feature{Name: name, Column: name, Type: featureType(sub, c.Type)}
-			if f.Type == "" {
-				f.Type = "unknown"
-			}
-			if output {
-				f.Labels = moduleLabels(sub, f.Type)
-			} else {
-				f.Labels = vocabulary(sub)
-			}
-			sub.Close()
-			out = append(out, f)
-		}
-		return out, nil
-	}
-	if s.Inputs, err = read(pre, false); err != nil {
-		return nil, nil, status.Errorf(status.Model, "reading the module's input features: %v", err)
-	}
-	if s.Outputs, err = read(post, true); err != nil {
-		return nil, nil, status.Errorf(status.Model, "reading the module's output features: %v", err)
-	}
-	if len(s.Inputs) == 0 && len(s.Outputs) == 0 {
-		return nil, nil, status.Errorf(status.Model, "the module's preprocessing and postprocessing hold no features")
-	}
-	return s, unknown, nil
-}
-
-// moduleLabels reads an output's labels from its postprocessing module:
-// idx2str (category, set, sequence, text), bool2str (binary; False/True
-// without it).
-func moduleLabels(mod *torch.Module, typ string) []string {
-	if typ == "binary" {
-		if v, err := mod.Attr("bool2str"); err == nil {
-			if l, ok := torch.StringsOf(v); ok && len(l) == 2 {
-				return l
-			}
-		}
-		return []string{"False", "True"}
-	}
-	if v, err := mod.Attr("idx2str"); err == nil {
-		if l, ok := torch.StringsOf(v); ok {
-			return l
-		}
-	}
-	return nil
-}
-
-// vocabulary reads an input's vocabulary from its preprocessing module:
-// str2idx (category) or unit_to_id (set, bag, sequence, text), ordered by
-// index.
-func vocabulary(mod *torch.Module) []string {
-	for _, attr := range []string{"str2idx", "unit_to_id"} {
-		v, err := mod.Attr(attr)
-		if err != nil {
-			continue
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		out := make([]string, 0, len(m))
-		for k := range m {
-			out = append(out, k)
-		}
-		idx := func(k string) int64 { i, _ := m[k].(int64); return i }
-		sort.Slice(out, func(i, j int) bool { return idx(out[i]) < idx(out[j]) })
-		return out
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	jsoniter "github.com/json-iterator/go"
 
+	"github.com/ludwig-infer/ludwig-infer/core/engine"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
@@ -29,7 +30,7 @@ type Info struct {
 	// Artifact says what the model path held and what that implies (see
 	// ArtifactInfo in artifacts.go).
 	Artifact ArtifactInfo `json:"artifact"`
-	// Engine says what runs the predictor (goengine.go).
+	// Engine says what runs the predictor (load.go).
 	Engine EngineInfo `json:"engine"`
 }
 
@@ -110,13 +111,14 @@ func (m *Model) buildInfo(warnings []string) Info {
 		Warnings: warnings,
 		// setupStages (stages.go) replaces this for an export directory.
 		Stages: noStages(StagesTorchScript),
-		Engine: m.engineInfo(),
+		// loadExport replaces this for an export directory.
+		Engine: EngineInfo{Predictor: engine.Libtorch},
 	}
 	if info.Warnings == nil {
 		info.Warnings = []string{}
 	}
 	info.Artifact = m.artifactInfo()
-	for stage, mod := range map[string]*torch.Module{"preprocessor": m.pre, "predictor": m.pred, "postprocessor": m.post} {
+	for stage, mod := range map[string]*torch.Module{"preprocessor": m.script.pre, "predictor": m.script.pred, "postprocessor": m.script.post} {
 		if mod == nil {
 			continue
 		}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/media"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
@@ -39,14 +40,13 @@ const (
 	// MaxMediaBytes is the largest image or audio file, data: URI or base64
 	// value read (256 MiB).
 	MaxMediaBytes = media.DefaultMaxBytes
-	// MaxArchiveRatio is the largest expansion of a compressed entry of a
-	// .pt archive (uncompressed / compressed size, for entries over 1 MiB):
-	// TorchScript code compresses about 3:1 and tensors are stored
-	// uncompressed, while a zip bomb expands thousands of times.
-	MaxArchiveRatio = 200
-	// MaxArchiveBytes is the largest total uncompressed size of the entries
-	// of one .pt archive (64 GiB).
-	MaxArchiveBytes = 1 << 36
+	// MaxArchiveRatio is the largest expansion (uncompressed / compressed
+	// size) of a .pt archive's compressed entries over 1 MiB (200; see
+	// export.MaxArchiveRatio).
+	MaxArchiveRatio = export.MaxArchiveRatio
+	// MaxArchiveBytes is the largest total uncompressed size of a .pt
+	// archive's entries (64 GiB).
+	MaxArchiveBytes = export.MaxArchiveBytes
 )
 
 // checkRequest enforces the per-call limits that decoding does not: tensor

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ludwig-infer/ludwig-infer/core/extension"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
 
@@ -43,6 +44,12 @@ func logf(level LogLevel, format string, args ...any) {
 		return
 	}
 	s.fn(level, fmt.Sprintf(format, args...))
+}
+
+// extensionLog sends core/extension's messages to the log sink.
+var extensionLog = extension.Log{
+	Info: func(format string, args ...any) { logf(LogInfo, format, args...) },
+	Warn: func(format string, args ...any) { logf(LogWarn, format, args...) },
 }
 
 // maxWarnings bounds the distinct libtorch warnings one model logs (and

@@ -29,12 +29,12 @@ type LoadOptions struct {
 	// default, also ""): natively in Go for every feature core/native
 	// recognises, TorchScript for the rest; "torchscript": the exported
 	// TorchScript stages only; "native": every feature natively, or Load
-	// fails with status.Model naming those that cannot (see stages.go).
+	// fails with status.Model naming those that cannot (stages.go).
 	Stages string `json:"stages"`
 	// Engine chooses what runs the predictor: "auto" (the default, also
 	// ""): libtorch when the library was built with it, Go otherwise;
 	// "libtorch"; "go": the Go engine (core/engine), which fails the load
-	// naming the first operator it does not implement (goengine.go).
+	// naming the first operator it does not implement (load.go, core/stage).
 	Engine string `json:"engine"`
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
+	"github.com/ludwig-infer/ludwig-infer/core/stage"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
@@ -35,11 +36,11 @@ func (m *Model) StageModules() (*StageModules, error) {
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
 	}
-	if m.pre == nil || m.pred == nil || m.post == nil {
+	if m.script.pre == nil || m.script.pred == nil || m.script.post == nil {
 		return nil, status.Errorf(status.InvalidArgument, "%s has no separate preprocessor, predictor and postprocessor", m.info.Path)
 	}
 	if m.art == nil {
-		return &StageModules{Pre: m.pre, Pred: m.pred, Post: m.post}, nil
+		return &StageModules{Pre: m.script.pre, Pred: m.script.pred, Post: m.script.post}, nil
 	}
 	// The InferenceModule's submodules (its staged methods wrap them; the
 	// Carton module holds the InferenceModule as inference_module).
@@ -80,7 +81,7 @@ func (m *Model) Featurize(req Request) ([]featurize.Input, error) {
 	if m.closed {
 		return nil, status.Errorf(status.Closed, "the model is closed")
 	}
-	return m.featurizeRequest(req)
+	return m.featurise(req)
 }
 
 // SampleInputs returns two generated rows per input feature (those the
@@ -111,34 +112,34 @@ func (m *Model) RunStages(s *StageModules, inputs []featurize.Input) (*StageOutp
 	if m.schema == nil || len(inputs) != len(m.schema.Inputs) {
 		return nil, status.Errorf(status.InvalidArgument, "RunStages needs one input per input feature")
 	}
-	in, err := m.buildInput(s.Pre, inputs)
+	in, err := stage.TableInput(s.Pre, m.schema.Inputs, inputs)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Free()
 	out := &StageOutputs{}
-	pre, err := forward(s.Pre, in, "cpu", "preprocessor")
+	pre, err := stage.Forward(s.Pre, in, "cpu", "preprocessor")
 	if err != nil {
 		return nil, err
 	}
 	defer pre.Free()
-	if out.Preprocessed, err = toDict(pre, "preprocessor"); err != nil {
+	if out.Preprocessed, err = stage.ReadDict(pre, "preprocessor"); err != nil {
 		return nil, err
 	}
-	pred, err := forward(s.Pred, pre, m.device, "predictor")
+	pred, err := stage.Forward(s.Pred, pre, m.device, "predictor")
 	if err != nil {
 		return nil, err
 	}
 	defer pred.Free()
-	if out.Predicted, err = toDict(pred, "predictor"); err != nil {
+	if out.Predicted, err = stage.ReadDict(pred, "predictor"); err != nil {
 		return nil, err
 	}
-	post, err := forward(s.Post, pred, "cpu", "postprocessor")
+	post, err := stage.Forward(s.Post, pred, "cpu", "postprocessor")
 	if err != nil {
 		return nil, err
 	}
 	defer post.Free()
-	if out.Postprocessed, err = toDict(post, "postprocessor"); err != nil {
+	if out.Postprocessed, err = stage.ReadDict(post, "postprocessor"); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -1,19 +1,17 @@
 package core
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 
-	"github.com/ludwig-infer/ludwig-infer/core/featurize"
+	"github.com/ludwig-infer/ludwig-infer/core/engine"
 	"github.com/ludwig-infer/ludwig-infer/core/native"
-	"github.com/ludwig-infer/ludwig-infer/core/response"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
-	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
 
 // The values of LoadOptions.Stages: how the preprocessing and
-// postprocessing stages run. The predictor always runs in libtorch.
+// postprocessing stages run (the predictor: LoadOptions.Engine).
 const (
 	// StagesAuto (the default) runs natively, in Go, every feature whose
 	// scripted module core/native recognises, and TorchScript for the rest.
@@ -81,8 +79,8 @@ func (m *Model) setupStages(mode string) error {
 		return status.Errorf(status.InvalidArgument, "unknown stages %q (want auto, torchscript or native)", mode)
 	}
 	m.info.Stages = noStages(mode)
-	if mode == StagesTorchScript || m.schema == nil || (m.pre == nil && m.post == nil) {
-		if mode == StagesNative && m.schema == nil && (m.pre != nil || m.post != nil) {
+	if mode == StagesTorchScript || m.schema == nil || (m.script.pre == nil && m.script.post == nil) {
+		if mode == StagesNative && m.schema == nil && (m.script.pre != nil || m.script.post != nil) {
 			return status.Errorf(status.Model, "stages \"native\": the export has no config to map features to modules")
 		}
 		return nil
@@ -98,7 +96,7 @@ func (m *Model) setupStages(mode string) error {
 	m.info.Stages.Code = plan.Classes
 	n := &nativeStages{}
 	var why []string
-	if m.pre != nil {
+	if m.script.pre != nil {
 		byName := plan.InputsByName()
 		for _, f := range m.schema.Inputs {
 			in, ok := byName[f.Name]
@@ -109,7 +107,7 @@ func (m *Model) setupStages(mode string) error {
 				m.info.Stages.NativeInputs = []string{}
 				break
 			}
-			sub, err := m.pre.Submodule(in.Path)
+			sub, err := m.script.pre.Submodule(in.Path)
 			if err != nil {
 				why = append(why, "input feature "+quote(f.Name)+": "+err.Error())
 				n.close()
@@ -124,7 +122,7 @@ func (m *Model) setupStages(mode string) error {
 			}
 		}
 	}
-	if m.post != nil {
+	if m.script.post != nil {
 		n.outputs = plan.Outputs
 		n.post = len(plan.Outputs) > 0
 		for _, o := range plan.Outputs {
@@ -163,125 +161,91 @@ func noStages(mode string) StagesInfo {
 
 func quote(s string) string { return `"` + s + `"` }
 
-// preprocess featurises a table request and runs the preprocessing stage,
-// returning the predictor's input dict.
-func (m *Model) preprocess(req Request) (*torch.Value, error) {
-	inputs, err := m.featurizeRequest(req)
+// setupGoStages plans the native stages from the archives read in Go:
+// without libtorch every feature must run natively.
+func (m *Model) setupGoStages(mode string) error {
+	if mode == "" {
+		mode = StagesAuto
+	}
+	if mode != StagesAuto && mode != StagesNative {
+		return status.Errorf(status.InvalidArgument, "unknown stages %q (want auto, torchscript or native)", mode)
+	}
+	m.info.Stages = StagesInfo{Mode: mode, NativeInputs: []string{}, NativeOutputs: []string{}, TorchScript: []string{}}
+	if m.files.Preprocessor == "" && m.files.Postprocessor == "" {
+		return nil
+	}
+	if m.schema == nil {
+		return status.Errorf(status.Model, "without libtorch the stages run natively, and the export has no config to map features to modules")
+	}
+	pre, post, err := m.readStageTrees()
 	if err != nil {
-		return nil, err
+		return status.Errorf(status.Model, "%v", err)
 	}
-	return m.preprocessFeatures(inputs)
-}
-
-// preprocessFeatures runs the preprocessing stage on featurised inputs:
-// the TorchScript preprocessor, or each feature natively (or through its own
-// scripted module when it cannot), building the predictor's input dict with
-// the tensors the preprocessor would have produced.
-func (m *Model) preprocessFeatures(inputs []featurize.Input) (*torch.Value, error) {
-	if m.native == nil || !m.native.pre {
-		in, err := m.buildPreInput(inputs)
-		if err != nil {
-			return nil, err
-		}
-		defer in.Free()
-		return forward(m.pre, in, "cpu", "preprocessor")
-	}
-	out, err := m.newTensorDict()
+	plan, err := native.Build(pre, post)
 	if err != nil {
-		return nil, status.Errorf(status.Model, "%v", err)
+		return status.Errorf(status.Model, "%v", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			out.Free()
-		}
-	}()
-	for i, f := range m.schema.Inputs {
-		ni := m.native.inputs[i]
-		if ni.pre != nil {
-			t, err := ni.pre.Preprocess(inputs[i])
-			if err == nil {
-				if err := out.PutTensor(f.Name, t, false); err != nil {
-					return nil, status.Errorf(status.Internal, "input feature %q: %v", f.Name, err)
-				}
+	why := plan.Unsupported()
+	n := &nativeStages{}
+	if pre != nil {
+		byName := plan.InputsByName()
+		for _, f := range m.schema.Inputs {
+			in, ok := byName[f.Name]
+			if !ok {
+				why = append(why, "input feature "+quote(f.Name)+": the preprocessor has no module for it")
 				continue
 			}
-			if !errors.Is(err, native.ErrFallback) {
-				return nil, status.Errorf(status.Input, "input feature %q (%s): %v", f.Name, f.Type, err)
-			}
+			n.inputs = append(n.inputs, nativeInput{pre: in.Pre})
 		}
-		v, err := m.scriptedFeature(ni.sub, i, inputs[i])
-		if err != nil {
-			return nil, err
-		}
-		err = out.PutValue(f.Name, v)
-		v.Free()
-		if err != nil {
-			return nil, status.Errorf(status.Model, "input feature %q: %v", f.Name, err)
-		}
+		n.pre = true
+		m.info.Stages.NativeInputs = plan.NativeInputs()
 	}
-	ok = true
-	return out, nil
+	if post != nil {
+		n.outputs, n.post = plan.Outputs, true
+		m.info.Stages.NativeOutputs = plan.NativeOutputs()
+	}
+	if len(why) > 0 {
+		return status.Errorf(status.Model, "this build has no libtorch, and these features cannot run natively: %s", strings.Join(why, "; "))
+	}
+	m.native = n
+	return nil
 }
 
-// scriptedFeature runs input feature i's scripted module on its value.
-func (m *Model) scriptedFeature(sub *torch.Module, i int, x featurize.Input) (*torch.Value, error) {
-	f := m.schema.Inputs[i]
-	in, err := m.pre.NewInput()
-	if err != nil {
-		return nil, status.Errorf(status.Model, "%v", err)
+// readStageTrees reads the preprocessor's and postprocessor's module trees
+// with the Go reader (nil for a stage the export lacks).
+func (m *Model) readStageTrees() (pre, post native.Module, err error) {
+	if m.files.Preprocessor != "" {
+		if pre, err = engine.StageTree(m.files.Preprocessor); err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", m.files.Preprocessor, err)
+		}
 	}
-	defer in.Free()
-	if err := putInput(in, f.Name, x); err != nil {
-		return nil, err
+	if m.files.Postprocessor != "" {
+		if post, err = engine.StageTree(m.files.Postprocessor); err != nil {
+			return nil, nil, fmt.Errorf("%s: %v", m.files.Postprocessor, err)
+		}
 	}
-	arg, err := in.DictValue(0)
-	if err != nil {
-		return nil, status.Errorf(status.Internal, "input feature %q: %v", f.Name, err)
-	}
-	defer arg.Free()
-	out, err := sub.Call("forward", arg)
-	if err != nil {
-		return nil, status.Errorf(status.Runtime, "preprocessor failed: %s", cleanTorchError(err.Error()))
-	}
-	return out, nil
+	return pre, post, nil
 }
 
-// postEntriesNative postprocesses the predictor's outputs in Go. A feature
-// whose native module declines its values (ErrFallback) sends the whole
-// stage to TorchScript.
-func (m *Model) postEntriesNative(in *torch.Value) ([]response.Entry, bool, error) {
-	d, err := toDict(in, "predictor")
+// stageTrees returns the modules the native stages read their constants and
+// op sets from: the Go reader's trees (equal to libtorch's: TestAttrsMatchLibtorch,
+// TestClassOpsMatchLibtorch), or libtorch's loaded modules when an archive
+// cannot be read in Go.
+func (m *Model) stageTrees() (native.Module, native.Module) {
+	pre, post, err := m.readStageTrees()
 	if err != nil {
-		return nil, false, err
+		logf(LogDebug, "native stages read through libtorch: %v", err)
+		return native.Torch(m.script.pre), native.Torch(m.script.post)
 	}
-	byKey := make(map[string]tensor.Tensor, len(d.Keys))
-	for i, k := range d.Keys {
-		if t, ok := d.Values[i].(tensor.Tensor); ok {
-			byKey[k] = t
-		}
-	}
-	return m.nativePost(byKey)
+	return pre, post
 }
 
-// nativePost postprocesses the predictor's tensors (by "<feature>::<key>")
-// in Go; done is false when a feature's native module declines its values.
-func (m *Model) nativePost(byKey map[string]tensor.Tensor) (entries []response.Entry, done bool, err error) {
-	for _, o := range m.native.outputs {
-		prefix := o.Name + "::"
-		es, err := o.Post.Postprocess(func(key string) (tensor.Tensor, bool) {
-			t, ok := byKey[prefix+key]
-			return t, ok
-		})
-		if errors.Is(err, native.ErrFallback) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, true, status.Errorf(status.Runtime, "postprocessor failed: output feature %q: %v", o.Name, err)
-		}
-		for _, e := range es {
-			entries = append(entries, response.Entry{Feature: o.Name, Key: e.Key, Value: e.Value})
+// allInputs reports whether every input feature has a native module.
+func (n *nativeStages) allInputs() bool {
+	for _, in := range n.inputs {
+		if in.pre == nil {
+			return false
 		}
 	}
-	return entries, true, nil
+	return len(n.inputs) > 0
 }

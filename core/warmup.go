@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ludwig-infer/ludwig-infer/core/consistency"
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
 	"github.com/ludwig-infer/ludwig-infer/core/response"
@@ -22,9 +23,9 @@ func (m *Model) warmup() {
 	if m.schema == nil || m.files.Preprocessor == "" || m.files.Postprocessor == "" {
 		return
 	}
-	if m.pre != nil { // nil without libtorch: only the Go stages run
-		if vt, err := m.pre.InputValueType(); err == nil {
-			for _, w := range inputWarnings(m.schema, vt) { // consistency.go
+	if m.script.pre != nil { // nil without libtorch: only the Go stages run
+		if vt, err := m.script.pre.InputValueType(); err == nil {
+			for _, w := range consistency.Inputs(m.schema, vt) {
 				m.warn(w)
 			}
 		}
@@ -39,37 +40,26 @@ func (m *Model) warmup() {
 		inputs[i] = in
 	}
 	for run := 0; run < warmupRuns; run++ {
-		entries, err := m.warmupOnce(inputs)
+		entries, err := runAll(m.staged, inputs)
 		if err != nil {
 			// In Info.Warnings too: a failing warm-up usually means the JSON
-			// files contradict the modules (consistency.go).
+			// files contradict the modules (core/consistency).
 			m.warn(fmt.Sprintf("warm-up failed (calls will likely fail the same way): %v", err))
 			return
 		}
 		if run == 0 {
 			m.recordKeys(entries)
-			for _, w := range outputWarnings(m.schema, entries) {
+			for _, w := range consistency.Outputs(m.schema, entries) {
 				m.warn(w)
 			}
 		}
 	}
 }
 
-func (m *Model) warmupOnce(inputs []featurize.Input) ([]response.Entry, error) {
-	if m.goPred != nil {
-		return m.pipelineGo(inputs)
-	}
-	pre, err := m.preprocessFeatures(inputs)
-	if err != nil {
-		return nil, err
-	}
-	defer pre.Free()
-	pred, err := forward(m.pred, pre, m.device, "predictor")
-	if err != nil {
-		return nil, err
-	}
-	defer pred.Free()
-	return m.postEntries(pred)
+// warn records a model warning in Info.Warnings and logs it.
+func (m *Model) warn(msg string) {
+	m.info.Warnings = append(m.info.Warnings, msg)
+	logf(LogWarn, "%s: %s", m.files.Dir, msg)
 }
 
 // recordKeys stores each output's real postprocessor keys in the model info.

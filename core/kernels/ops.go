@@ -359,36 +359,7 @@ func Transpose(t *Tensor, d0, d1 int) (*Tensor, error) {
 		perm[i] = i
 	}
 	perm[a], perm[b] = perm[b], perm[a]
-	shape := make([]int, t.Dim())
-	for i, p := range perm {
-		shape[i] = t.Shape[p]
-	}
-	r, err := New(t.DType, shape)
-	if err != nil {
-		return nil, err
-	}
-	st := make([]int, t.Dim())
-	s := 1
-	for i := t.Dim() - 1; i >= 0; i-- {
-		st[i] = s
-		s *= t.Shape[i]
-	}
-	pos := make([]int, len(shape))
-	for i := 0; i < r.Numel(); i++ {
-		src := 0
-		for k, p := range perm {
-			src += pos[k] * st[p]
-		}
-		copySpan(r, i, t, src, 1)
-		for k := len(pos) - 1; k >= 0; k-- {
-			pos[k]++
-			if pos[k] < shape[k] {
-				break
-			}
-			pos[k] = 0
-		}
-	}
-	return r, nil
+	return permute(t, perm)
 }
 
 // Embedding is torch.embedding(weight, indices): rows of weight.

@@ -95,39 +95,8 @@ func OpenCode(p string, lim Limits) (*Archive, error) {
 }
 
 func read(data []byte, lim Limits, codeOnly bool) (*Archive, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	a, err := openArchive(data, lim)
 	if err != nil {
-		return nil, fmt.Errorf("not a TorchScript archive (zip): %v", err)
-	}
-	if len(zr.File) > lim.MaxEntries {
-		return nil, fmt.Errorf("the archive has %d entries, more than %d (Limits.MaxEntries)", len(zr.File), lim.MaxEntries)
-	}
-	a := &Archive{files: map[string]*zip.File{}, lim: lim, store: map[string]*storage{}, Sources: map[string]string{}}
-	for _, f := range zr.File {
-		root, rest, ok := strings.Cut(f.Name, "/")
-		if !ok || rest == "" {
-			continue
-		}
-		if rest == "data.pkl" && a.Root == "" {
-			a.Root = root
-		}
-		if _, dup := a.files[root+"/"+rest]; !dup {
-			a.files[root+"/"+rest] = f
-		}
-	}
-	if a.Root == "" {
-		return nil, fmt.Errorf("not a TorchScript archive: no <root>/data.pkl entry")
-	}
-	// Keep only the root's entries, keyed below it.
-	files := map[string]*zip.File{}
-	prefix := a.Root + "/"
-	for name, f := range a.files {
-		if strings.HasPrefix(name, prefix) {
-			files[strings.TrimPrefix(name, prefix)] = f
-		}
-	}
-	a.files = files
-	if err := a.readMeta(); err != nil {
 		return nil, err
 	}
 	if err := a.readCode(); err != nil {
@@ -164,6 +133,48 @@ func read(data []byte, lim Limits, codeOnly bool) (*Archive, error) {
 			return nil, fmt.Errorf("constants.pkl holds a %s, not a tuple", typeName(v))
 		}
 		a.Constants = t
+	}
+	return a, nil
+}
+
+// openArchive reads the zip directory of a torch zip archive (TorchScript
+// or torch.save): the root folder of its data.pkl and the version and
+// byteorder records.
+func openArchive(data []byte, lim Limits) (*Archive, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("not a TorchScript archive (zip): %v", err)
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return nil, fmt.Errorf("the archive has %d entries, more than %d (Limits.MaxEntries)", len(zr.File), lim.MaxEntries)
+	}
+	a := &Archive{files: map[string]*zip.File{}, lim: lim, store: map[string]*storage{}, Sources: map[string]string{}}
+	for _, f := range zr.File {
+		root, rest, ok := strings.Cut(f.Name, "/")
+		if !ok || rest == "" {
+			continue
+		}
+		if rest == "data.pkl" && a.Root == "" {
+			a.Root = root
+		}
+		if _, dup := a.files[root+"/"+rest]; !dup {
+			a.files[root+"/"+rest] = f
+		}
+	}
+	if a.Root == "" {
+		return nil, fmt.Errorf("not a TorchScript archive: no <root>/data.pkl entry")
+	}
+	// Keep only the root's entries, keyed below it.
+	files := map[string]*zip.File{}
+	prefix := a.Root + "/"
+	for name, f := range a.files {
+		if strings.HasPrefix(name, prefix) {
+			files[strings.TrimPrefix(name, prefix)] = f
+		}
+	}
+	a.files = files
+	if err := a.readMeta(); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

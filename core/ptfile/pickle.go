@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
 // The pickle reader. TorchScript writes data.pkl and constants.pkl with
@@ -596,8 +598,8 @@ func (u *unpickler) global(mod, name string) error {
 		ok = true // a TorchScript class: an Object
 	case mod == "torch" && (storageTypes[name] || name == "device"):
 		ok = true
-	case mod == "torch._utils" && name == "_rebuild_tensor_v2":
-		ok = true
+	case mod == "torch._utils" && (name == "_rebuild_tensor_v2" || name == "_rebuild_parameter"):
+		ok = true // parameters: torch.save's state dicts
 	case mod == "collections" && name == "OrderedDict":
 		ok = true
 	case mod == "torch.jit._pickle" && (name == "restore_type_tag" || strings.HasPrefix(name, "build_")):
@@ -679,6 +681,15 @@ func (u *unpickler) reduce(fn, args any) error {
 			return err
 		}
 		return u.push(t)
+	case "torch._utils._rebuild_parameter":
+		// _rebuild_parameter(data, requires_grad, backward_hooks): the tensor.
+		if len(a) != 3 {
+			return fmt.Errorf("_rebuild_parameter with %d arguments", len(a))
+		}
+		if _, ok := a[0].(tensor.Tensor); !ok {
+			return fmt.Errorf("_rebuild_parameter of a %s", typeName(a[0]))
+		}
+		return u.push(a[0])
 	case "torch.jit._pickle.restore_type_tag":
 		// restore_type_tag(value, type_str): the value itself.
 		if len(a) != 2 {

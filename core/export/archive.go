@@ -1,4 +1,4 @@
-package core
+package export
 
 import (
 	"archive/zip"
@@ -7,18 +7,30 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
 
-// checkArchive looks at a .pt file before libtorch reads it, so that files
+// Limits on a .pt archive, checked before libtorch or the Go reader opens
+// it (core re-exports them as core.MaxArchiveRatio and core.MaxArchiveBytes).
+const (
+	// MaxArchiveRatio is the largest expansion of a compressed entry of a
+	// .pt archive (uncompressed / compressed size, for entries over 1 MiB):
+	// TorchScript code compresses about 3:1 and tensors are stored
+	// uncompressed, while a zip bomb expands thousands of times.
+	MaxArchiveRatio = 200
+	// MaxArchiveBytes is the largest total uncompressed size of the entries
+	// of one .pt archive (64 GiB).
+	MaxArchiveBytes = 1 << 36
+)
+
+// CheckArchive looks at a .pt file before libtorch reads it, so that files
 // libtorch would hang on, or expand without bound, fail with a clear
 // LI_ERR_MODEL: not a regular file (a FIFO blocks the open forever,
 // /dev/zero never ends), a symlink loop, not a zip archive, a zip without
 // the records of a TorchScript archive, or a zip bomb (MaxArchiveRatio,
 // MaxArchiveBytes). libtorch allocates each record's declared uncompressed
 // size before inflating it.
-func checkArchive(path string) error {
+func CheckArchive(path string) error {
 	st, err := os.Stat(path) // follows symlinks: a loop fails here
 	if err != nil {
 		var pe *fs.PathError
@@ -28,7 +40,7 @@ func checkArchive(path string) error {
 		return status.Errorf(status.Model, "cannot load %s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return status.Errorf(status.Model, "cannot load %s: not a regular file: it is %s", path, export.FileKind(st.Mode()))
+		return status.Errorf(status.Model, "cannot load %s: not a regular file: it is %s", path, FileKind(st.Mode()))
 	}
 	z, err := zip.OpenReader(path)
 	if err != nil {

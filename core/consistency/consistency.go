@@ -1,4 +1,8 @@
-package core
+// Package consistency compares an export's JSON files (the config and the
+// training-set metadata) with what its modules take and return. The modules
+// are what runs, so they win; each contradiction is a model warning
+// (core's Info.Warnings).
+package consistency
 
 import (
 	"fmt"
@@ -10,15 +14,14 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
-// outputWarnings compares the export's JSON files with what the
-// postprocessor returned at warm-up. The modules are what runs, so they win;
-// every contradiction becomes a warning in Info.Warnings (and the log):
+// Outputs compares the export's JSON files with what the postprocessor
+// returned at warm-up; a warning for each contradiction:
 //   - an output feature of the config that the postprocessor does not
 //     return, and a feature it returns that the config does not list;
 //   - a binary or category output whose metadata labels (idx2str, bool2str)
 //     do not match its probabilities' width (the full form then names the
 //     columns past the labels by index).
-func outputWarnings(schema *export.Schema, entries []response.Entry) []string {
+func Outputs(schema *export.Schema, entries []response.Entry) []string {
 	if schema == nil {
 		return nil
 	}
@@ -66,12 +69,6 @@ func outputWarnings(schema *export.Schema, entries []response.Entry) []string {
 	return out
 }
 
-// warn records a model warning in Info.Warnings and logs it.
-func (m *Model) warn(msg string) {
-	m.info.Warnings = append(m.info.Warnings, msg)
-	logf(LogWarn, "%s: %s", m.files.Dir, msg)
-}
-
 // accepted lists the preprocessor input types featurisation may pass for a
 // feature type (featurize.Input: Strings, Tensor, Tensors, Tuples).
 func accepted(featureType string) []string {
@@ -113,10 +110,10 @@ func unionMembers(t string) []string {
 	return append(out, strings.TrimSpace(inner[start:]))
 }
 
-// inputWarnings compares the config's input features with the value type
+// Inputs compares the config's input features with the value type
 // of the preprocessor's input dict (valueType, as libtorch spells it): a
 // feature whose values the preprocessor cannot take means every call fails.
-func inputWarnings(schema *export.Schema, valueType string) []string {
+func Inputs(schema *export.Schema, valueType string) []string {
 	if schema == nil || valueType == "" {
 		return nil
 	}

@@ -1,4 +1,6 @@
-package core
+// Package extension finds and loads the libtorch custom-op libraries an
+// export needs (torchaudio's, torchtext's) before its modules are loaded.
+package extension
 
 import (
 	"archive/zip"
@@ -13,7 +15,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/torch"
 )
 
-// Custom-op libraries found and loaded automatically.
+// Custom-op libraries found and loaded automatically (LoadAuto).
 //
 // A TorchScript archive stores the code of every scripted function it calls
 // under <root>/code/__torch__/<module path>/; the code is compressed but the
@@ -27,7 +29,7 @@ import (
 // built against Debian's libtorch 1.13). A library found for another
 // libtorch is never loaded (two libtorch copies in a process crash). When
 // none is found, loading goes on and fails with a message naming the missing
-// op namespace and the library (loadModule). The "extensions" load option
+// op namespace and the library (stage.LoadModule). The "extensions" load option
 // names libraries explicitly; the environment variable
 // LUDWIG_INFER_NO_AUTO_EXTENSIONS=1 turns the automatic search off.
 
@@ -56,7 +58,7 @@ func neededNamespaces(files export.Files) []string {
 			continue
 		}
 		// Opening a FIFO blocks forever: leave non-regular files to
-		// loadModule's checkArchive, which reports them.
+		// stage.LoadModule's archive check, which reports them.
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 			continue
 		}
@@ -115,11 +117,16 @@ func extensionCandidates(ext autoExtension, torchDir string) []string {
 	return out
 }
 
-// loadAutoExtensions loads the custom-op libraries the export in files
-// needs and that explicit (the "extensions" option) does not already name.
-// It never fails: a library that cannot be found or loaded is logged, and
-// loading the module then reports the missing ops.
-func loadAutoExtensions(files export.Files, explicit []string) {
+// Log receives LoadAuto's messages.
+type Log struct {
+	Info, Warn func(format string, args ...any)
+}
+
+// LoadAuto loads the custom-op libraries the export in files needs and
+// that explicit (the "extensions" option) does not already name. It never
+// fails: a library that cannot be found or loaded is logged, and loading
+// the module then reports the missing ops.
+func LoadAuto(files export.Files, explicit []string, log Log) {
 	if os.Getenv("LUDWIG_INFER_NO_AUTO_EXTENSIONS") == "1" {
 		return
 	}
@@ -156,16 +163,16 @@ func loadAutoExtensions(files export.Files, explicit []string) {
 				continue
 			}
 			if err := torch.LoadLibrary(cand); err != nil {
-				logf(LogWarn, "the export uses %s code; found %s but could not load it: %v", ns, cand, err)
+				log.Warn("the export uses %s code; found %s but could not load it: %v", ns, cand, err)
 				continue
 			}
-			logf(LogInfo, "the export uses %s code: loaded %s", ns, cand)
+			log.Info("the export uses %s code: loaded %s", ns, cand)
 			autoLoaded[ns] = cand
 			loaded = true
 			break
 		}
 		if !loaded {
-			logf(LogWarn, "the export uses %s code but %s was not found beside libtorch (%s); if loading fails with unknown %s ops, pass the library with the \"extensions\" load option", ns, filepath.Base(ext.rel), torchDir, ns)
+			log.Warn("the export uses %s code but %s was not found beside libtorch (%s); if loading fails with unknown %s ops, pass the library with the \"extensions\" load option", ns, filepath.Base(ext.rel), torchDir, ns)
 		}
 	}
 }

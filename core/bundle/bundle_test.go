@@ -1,4 +1,4 @@
-package core
+package bundle
 
 import (
 	"archive/tar"
@@ -58,7 +58,7 @@ func TestUnpackBundleHostile(t *testing.T) {
 	zeros := make([]byte, 4<<20)
 	// A tar header that declares more than MaxBundleBytes, without the data.
 	var huge bytes.Buffer
-	require.NoError(t, tar.NewWriter(&huge).WriteHeader(&tar.Header{Name: "big.pt", Mode: 0o644, Size: MaxBundleBytes + 1, Typeflag: tar.TypeReg}))
+	require.NoError(t, tar.NewWriter(&huge).WriteHeader(&tar.Header{Name: "big.pt", Mode: 0o644, Size: MaxBytes + 1, Typeflag: tar.TypeReg}))
 	var gz bytes.Buffer
 	g := gzip.NewWriter(&gz)
 	_, err := g.Write(tarOf(t, func(tw *tar.Writer) { tarFile(t, tw, "zeros", zeros) }))
@@ -73,14 +73,14 @@ func TestUnpackBundleHostile(t *testing.T) {
 	}{
 		{"size: tar", huge.Bytes(), `entry "big.pt" takes the unpacked size past 68719476736 bytes (MaxBundleBytes)`},
 		{"size: zip, declared", zipOf(t, func(zw *zip.Writer) {
-			w, err := zw.CreateRaw(&zip.FileHeader{Name: "big.pt", Method: zip.Store, CompressedSize64: 3, UncompressedSize64: MaxBundleBytes + 1})
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: "big.pt", Method: zip.Store, CompressedSize64: 3, UncompressedSize64: MaxBytes + 1})
 			require.NoError(t, err)
 			_, err = w.Write([]byte("abc"))
 			require.NoError(t, err)
 		}), `entry "big.pt" takes the unpacked size past 68719476736 bytes (MaxBundleBytes)`},
 		{"size: total over two entries", nil, ""}, // filled below with small limits
 		{"entries", tarOf(t, func(tw *tar.Writer) {
-			for i := 0; i <= MaxBundleEntries; i++ {
+			for i := 0; i <= MaxEntries; i++ {
 				tarFile(t, tw, fmt.Sprintf("f%05d", i), nil)
 			}
 		}), "more than 10000 entries (MaxBundleEntries)"},
@@ -122,9 +122,9 @@ func TestUnpackBundleHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			lim := defaultBundleLimits
+			lim := Default
 			if c.data == nil {
-				lim.bytes = 1500
+				lim.Bytes = 1500
 				c.data = tarOf(t, func(tw *tar.Writer) {
 					tarFile(t, tw, "a.json", make([]byte, 1000))
 					tarFile(t, tw, "b.json", make([]byte, 1000))
@@ -134,7 +134,7 @@ func TestUnpackBundleHostile(t *testing.T) {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "in")
 			require.NoError(t, os.Mkdir(dir, 0o700))
-			_, err := unpackBundle(c.data, dir, lim)
+			_, err := Unpack(c.data, dir, lim)
 			require.Error(t, err)
 			assert.Equal(t, status.Model, status.CodeOf(err), err.Error())
 			assert.Contains(t, err.Error(), "cannot load the model buffer: "+c.want)
@@ -174,7 +174,7 @@ func TestUnpackBundleLayouts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			got, err := unpackBundle(c.data, dir, defaultBundleLimits)
+			got, err := Unpack(c.data, dir, Default)
 			require.NoError(t, err)
 			assert.Equal(t, filepath.Join(dir, c.want), got)
 			if c.file != "" {

@@ -1,0 +1,328 @@
+package pyproc
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ludwig-infer/ludwig-infer/core/request"
+	"github.com/ludwig-infer/ludwig-infer/core/status"
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// model builds a Model from one input feature (config JSON object and
+// metadata JSON object) and a number output.
+func model(t *testing.T, input, inMeta string) *Model {
+	t.Helper()
+	m, err := tryModel(input, inMeta, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func tryModel(input, inMeta, output, outMeta string) (*Model, error) {
+	hp := fmt.Sprintf(`{"ludwig_version": "0.17.10", "model_type": "ecd", "input_features": [%s], "output_features": [%s]}`, input, output)
+	name := strings.Split(strings.Split(input, `"name": "`)[1], `"`)[0]
+	oname := strings.Split(strings.Split(output, `"name": "`)[1], `"`)[0]
+	md := fmt.Sprintf(`{%q: %s, %q: %s}`, name, inMeta, oname, outMeta)
+	return Parse([]byte(hp), []byte(md))
+}
+
+func pre(t *testing.T, m *Model, records string) ([]Named, error) {
+	t.Helper()
+	table, err := request.Decode([]byte(records))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Preprocess(table)
+}
+
+func values(n tensor.Tensor) []float64 {
+	out := make([]float64, n.NumElements())
+	for i := range out {
+		out[i] = n.Float64At(i)
+	}
+	return out
+}
+
+func wantErr(t *testing.T, err error, code status.Code, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %s", code)
+	}
+	if status.CodeOf(err) != code {
+		t.Fatalf("code %s, want %s: %v", status.CodeOf(err), code, err)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q lacks %q", err, p)
+		}
+	}
+}
+
+const yesNo = `{"str2bool": {"Yes": true, "No": false}, "bool2str": ["No", "Yes"], "preprocessing": {"missing_value_strategy": "fill_with_false", "computed_fill_value": "No"}}`
+
+func TestBinaryUnseenStringIsAnError(t *testing.T) {
+	m := model(t, `{"name": "b", "type": "binary"}`, yesNo)
+	_, err := pre(t, m, `[{"b": "Yes"}, {"b": "maybe"}]`)
+	wantErr(t, err, status.Input, `input feature "b"`, "row 1", `"maybe"`, "No, Yes")
+	// Ludwig does not strip: " Yes " is unseen too.
+	_, err = pre(t, m, `[{"b": " Yes "}]`)
+	wantErr(t, err, status.Input, "row 0")
+	got, err := pre(t, m, `[{"b": "Yes"}, {"b": null}, {"b": "No"}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(values(got[0].Tensor)) != "[1 0 0]" || got[0].DType != tensor.Bool {
+		t.Errorf("got %v %s", values(got[0].Tensor), got[0].DType)
+	}
+}
+
+func TestBinaryCastsOverTheBatch(t *testing.T) {
+	m := model(t, `{"name": "b", "type": "binary"}`, `{"preprocessing": {"missing_value_strategy": "fill_with_false", "computed_fill_value": false}}`)
+	for _, c := range []struct{ rows, want string }{
+		{`[{"b": 2}, {"b": 0}, {"b": -1.5}]`, "[1 0 1]"},                       // numbers: nonzero
+		{`[{"b": "TRUE"}, {"b": "false"}, {"b": true}]`, "[1 0 1]"},            // pandas booleans
+		{`[{"b": "yes"}, {"b": "N"}, {"b": "1.0"}, {"b": null}]`, "[1 0 1 0]"}, // str2bool spellings
+	} {
+		got, err := pre(t, m, c.rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(values(got[0].Tensor)) != c.want {
+			t.Errorf("%s: got %v, want %s", c.rows, values(got[0].Tensor), c.want)
+		}
+	}
+	_, err := pre(t, m, `[{"b": "yes"}, {"b": "perhaps"}]`)
+	wantErr(t, err, status.Input, "row 1", `"perhaps"`)
+}
+
+func TestNumberFillOutliersAndNormalizations(t *testing.T) {
+	meta := `{"mean": 10, "std": 2, "min": 0, "max": 20, "q1": 5, "q2": 10, "q3": 15, "preprocessing": {"missing_value_strategy": "fill_with_const", "computed_fill_value": 4, "outlier_strategy": "fill_with_mean", "outlier_threshold": 3.0, "computed_outlier_fill_value": 10, "normalization": %q}}`
+	for _, c := range []struct {
+		norm string
+		want []float64
+	}{
+		{"zscore", []float64{-3, -2, 0, 1.5}},
+		{"minmax", []float64{0.2, 0.3, 0.5, 0.65}},
+		{"iq", []float64{-0.6, -0.4, 0, 0.3}},
+		{"log1p", []float64{math.Log1p(4), math.Log1p(6), math.Log1p(10), math.Log1p(13)}},
+		{"none", []float64{4, 6, 10, 13}},
+	} {
+		m := model(t, `{"name": "x", "type": "number"}`, fmt.Sprintf(meta, c.norm))
+		// null and "abc" take the fill value 4; 100 is an outlier (z = 45).
+		got, err := pre(t, m, `[{"x": null}, {"x": " 6 "}, {"x": 100}, {"x": 13}]`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range c.want {
+			if v := got[0].Float64At(i); !close32(v, w) {
+				t.Errorf("%s[%d] = %v, want %v", c.norm, i, v, w)
+			}
+		}
+	}
+	m := model(t, `{"name": "x", "type": "number"}`, `{"preprocessing": {"normalization": "log1p", "missing_value_strategy": "fill_with_const", "computed_fill_value": 1}}`)
+	_, err := pre(t, m, `[{"x": 2}, {"x": -1}]`)
+	wantErr(t, err, status.Input, `input feature "x"`, "row 1", "log1p")
+	m = model(t, `{"name": "x", "type": "number"}`, `{"preprocessing": {"missing_value_strategy": "drop_row"}}`)
+	_, err = pre(t, m, `[{"x": 2}, {"x": null}]`)
+	wantErr(t, err, status.Input, "row 1", "drop_row")
+	m = model(t, `{"name": "x", "type": "number"}`, `{"preprocessing": {"missing_value_strategy": "bfill"}}`)
+	got, err := pre(t, m, `[{"x": null}, {"x": 2}, {"x": null}, {"x": 5}, {"x": null}]`)
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != "[2 2 5 5 5]" {
+		t.Errorf("bfill: %v %v", got, err)
+	}
+}
+
+const cityMeta = `{"idx2str": ["Paris", "Rome", "Oslo"], "str2idx": {"Paris": 0, "Rome": 1, "Oslo": 2}, "str2freq": {"Paris": 3, "Rome": 5, "Oslo": 5}, "vocab_size": 3, "preprocessing": {"missing_value_strategy": "fill_with_const", "computed_fill_value": "Oslo"}}`
+
+func TestCategoryUnseenIsMostFrequentOrUnk(t *testing.T) {
+	m := model(t, `{"name": "c", "type": "category"}`, cityMeta)
+	got, err := pre(t, m, `[{"c": " Oslo\u00a0"}, {"c": "rome"}, {"c": null}, {"c": 5}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unicode strip; "rome" and 5 are unseen: the first most frequent (Rome).
+	if fmt.Sprint(values(got[0].Tensor)) != "[2 1 2 1]" || fmt.Sprint(got[0].Shape) != "[4 1]" || got[0].DType != tensor.Int32 {
+		t.Errorf("got %v %v %s", values(got[0].Tensor), got[0].Shape, got[0].DType)
+	}
+	m = model(t, `{"name": "c", "type": "category"}`, `{"idx2str": ["<UNK>", "a"], "str2idx": {"<UNK>": 0, "a": 1}, "str2freq": {"<UNK>": 0, "a": 9}, "preprocessing": {}}`)
+	got, err = pre(t, m, `[{"c": "a"}, {"c": "b"}]`)
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != "[1 0]" {
+		t.Errorf("with <UNK>: %v %v", got, err)
+	}
+}
+
+func TestSequenceTokenizers(t *testing.T) {
+	for _, c := range []struct{ tok, in, want string }{
+		{"space", "  Ab  cd ", "[Ab cd]"},
+		{"space_punct", "Été, l'eau_1 !", "[Été , l ' eau_1 !]"},
+		{"characters", "Ça!", "[Ç a !]"},
+		{"comma", " a , b,,c ", "[a b  c]"},
+		{"underscore", "x _ y", "[x y]"},
+		{"stripped", " q ", "[q]"},
+		{"untokenized", " q ", "[ q ]"},
+	} {
+		tk, err := newTokenizer(c.tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(tk.tokens(c.in)); got != c.want {
+			t.Errorf("%s(%q) = %s, want %s", c.tok, c.in, got, c.want)
+		}
+	}
+	_, err := newTokenizer("bert")
+	if err == nil || !strings.Contains(err.Error(), "space_punct") {
+		t.Errorf("bert: %v", err)
+	}
+}
+
+const textMeta = `{"idx2str": ["<EOS>", "<SOS>", "<PAD>", "<UNK>", "été", "a"], "str2idx": {"<EOS>": 0, "<SOS>": 1, "<PAD>": 2, "<UNK>": 3, "été": 4, "a": 5}, "max_sequence_length": 4, "padding_symbol": "<PAD>", "unknown_symbol": "<UNK>", "preprocessing": {"tokenizer": "space", "lowercase": true, "padding": %q, "missing_value_strategy": "fill_with_const", "computed_fill_value": "<UNK>"}}`
+
+func TestTextLowercasesUnicodeTruncatesAndPads(t *testing.T) {
+	m := model(t, `{"name": "t", "type": "text"}`, fmt.Sprintf(textMeta, "right"))
+	got, err := pre(t, m, `[{"t": "ÉTÉ"}, {"t": "a b a a"}, {"t": ""}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprint(values(got[0].Tensor)); s != "[1 4 0 2 1 5 3 5 1 0 2 2]" {
+		t.Errorf("right: %s", s)
+	}
+	m = model(t, `{"name": "t", "type": "text"}`, fmt.Sprintf(textMeta, "left"))
+	got, err = pre(t, m, `[{"t": "a"}]`)
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != "[2 1 5 0]" {
+		t.Errorf("left: %v %v", got, err)
+	}
+}
+
+func TestVectorDateH3Timeseries(t *testing.T) {
+	m := model(t, `{"name": "v", "type": "vector"}`, `{"vector_size": 2, "preprocessing": {}}`)
+	got, err := pre(t, m, `[{"v": "1 2.5"}, {"v": [3, -4]}]`)
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != "[1 2.5 3 -4]" {
+		t.Errorf("vector: %v %v", got, err)
+	}
+	_, err = pre(t, m, `[{"v": "1 2 3"}]`)
+	wantErr(t, err, status.Input, `input feature "v"`, "row 0", "3 elements", "takes 2")
+	_, err = pre(t, m, `[{"v": "1 x"}]`)
+	wantErr(t, err, status.Input, `"x"`)
+
+	m = model(t, `{"name": "d", "type": "date"}`, `{"preprocessing": {"datetime_format": "%d/%m/%Y", "fill_value": "", "missing_value_strategy": "fill_with_const", "computed_fill_value": ""}}`)
+	m.inputs[0].now = func() time.Time { return time.Date(2020, 5, 17, 1, 2, 3, 0, time.UTC) }
+	got, err = pre(t, m, `[{"d": "31/12/2023"}, {"d": "2024-02-29T10:00:00"}, {"d": null}]`)
+	want := "[2023 12 31 6 365 0 0 0 0 2024 2 29 3 60 10 0 0 36000 2020 5 17 6 138 1 2 3 3723]"
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != want {
+		t.Errorf("date: %v %v", values(got[0].Tensor), err)
+	}
+
+	m = model(t, `{"name": "h", "type": "h3"}`, `{"preprocessing": {}}`)
+	got, err = pre(t, m, `[{"h": 617700169958293503}, {"h": "617700169958293503"}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "[1 0 9 20 0 6 0 4 0 5 0 0 3 7 7 7 7 7 7]" // the same cell is in the tabular golden
+	if v := values(got[0].Tensor); fmt.Sprint(v[:19]) != row || fmt.Sprint(v[19:]) != row {
+		t.Errorf("h3: %v", v)
+	}
+	_, err = pre(t, m, `[{"h": "cell"}]`)
+	wantErr(t, err, status.Input, `input feature "h"`, "row 0")
+
+	m = model(t, `{"name": "s", "type": "timeseries"}`, `{"max_timeseries_length": 3, "preprocessing": {"tokenizer": "space", "padding_value": -1, "padding": "left"}}`)
+	got, err = pre(t, m, `[{"s": "1 nan"}, {"s": "1 2 3 4"}]`)
+	if err != nil || fmt.Sprint(values(got[0].Tensor)) != "[-1 1 -1 1 2 3]" {
+		t.Errorf("timeseries: %v %v", got, err)
+	}
+	_, err = pre(t, m, `[{"s": "1 two"}]`)
+	wantErr(t, err, status.Input, `"two"`)
+}
+
+func TestModelErrors(t *testing.T) {
+	_, err := tryModel(`{"name": "img", "type": "image"}`, `{"preprocessing": {}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, `input feature "img" (image)`, "not supported")
+	_, err = tryModel(`{"name": "au", "type": "audio"}`, `{"preprocessing": {}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, `input feature "au" (audio)`)
+	_, err = tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {"normalization": "zscore"}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, "zscore statistics")
+	_, err = tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`, `{"name": "y", "type": "category", "calibration": true}`, cityMeta)
+	wantErr(t, err, status.Model, `output feature "y"`, "calibration")
+	_, err = tryModel(`{"name": "t", "type": "text"}`, `{"str2idx": {"<PAD>": 0}, "max_sequence_length": 3, "preprocessing": {"tokenizer": "hf_tokenizer"}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, "hf_tokenizer")
+	_, err = Parse([]byte(`{"input_features": [{"name": "x", "type": "number"}], "output_features": [{"name": "y", "type": "number"}]}`), []byte(`{"y": {}}`))
+	wantErr(t, err, status.Model, `input feature "x"`, "no entry")
+	_, err = Parse([]byte(`{`), []byte(`{}`))
+	wantErr(t, err, status.Model, HyperparametersFile)
+	_, err = Load(t.TempDir())
+	wantErr(t, err, status.NotFound, HyperparametersFile)
+
+	m := model(t, `{"name": "x", "type": "number", "column": "X col"}`, `{"preprocessing": {}}`)
+	_, err = pre(t, m, `[{"x2": 1}]`)
+	wantErr(t, err, status.InvalidArgument, `"X col"`)
+}
+
+func TestPostprocessOutputs(t *testing.T) {
+	m, err := tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`,
+		`{"name": "y", "type": "binary", "threshold": 0.7}`, `{"preprocessing": {}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logit := float32(math.Log(0.6 / 0.4)) // p = 0.6 < threshold
+	get := func(name string) (tensor.Tensor, bool) {
+		return float32Tensor([]float32{logit, 3}, 2), name == "y::logits"
+	}
+	cols, err := m.Postprocess(get, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name())
+	}
+	if fmt.Sprint(names) != "[y_probabilities y_predictions y_probabilities_False y_probabilities_True y_probability]" {
+		t.Errorf("names %v", names)
+	}
+	if fmt.Sprint(cols[1].Value) != "[false true]" || !close32(float64(cols[4].Value.([]float32)[0]), 0.6) {
+		t.Errorf("values %v %v", cols[1].Value, cols[4].Value)
+	}
+	_, err = m.Postprocess(func(string) (tensor.Tensor, bool) { return tensor.Tensor{}, false }, 2)
+	wantErr(t, err, status.Runtime, `"y::logits"`)
+	_, err = m.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{1, 2, 3, 4}, 2, 2), true }, 2)
+	wantErr(t, err, status.Runtime, "shape [2 2]")
+	_, err = m.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{1, 2}, 2), true }, 3)
+	wantErr(t, err, status.Runtime, "3 rows")
+}
+
+func TestVocabularyIndexOutOfRange(t *testing.T) {
+	_, err := tryModel(`{"name": "s", "type": "set"}`, `{"str2idx": {"<UNK>": 0, "a": 5}, "preprocessing": {}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, `input feature "s"`, `str2idx["a"] = 5`)
+}
+
+func TestColumnLookup(t *testing.T) {
+	m := model(t, `{"name": "x.y", "column": "x_y", "type": "number"}`, `{"preprocessing": {}}`)
+	for _, rows := range []string{`[{"x_y": 1}]`, `[{"x.y": 1}]`, `[{"x(y": 1}]`} {
+		got, err := pre(t, m, rows)
+		if err != nil || got[0].Name != "x.y" || got[0].Float64At(0) != 1 {
+			t.Errorf("%s: %v %v", rows, got, err)
+		}
+	}
+	_, err := pre(t, m, `[{"x(y": 1, "x)y": 2}]`)
+	wantErr(t, err, status.Input, `"x(y"`, `"x)y"`)
+}
+
+// TestPyLower pins Python 3.12's str.lower() on its special cases.
+func TestPyLower(t *testing.T) {
+	for in, want := range map[string]string{
+		"ÉTÉ":      "\u00e9t\u00e9",
+		"İSTANBUL": "i\u0307stanbul",
+		"ΟΔΟΣ":     "\u03bf\u03b4\u03bf\u03c2",
+		"ΟΔΟΣ Α":   "\u03bf\u03b4\u03bf\u03c2 \u03b1",
+		"Σ":        "\u03c3",
+		"ΑΣΑ":      "\u03b1\u03c3\u03b1",
+		"ǅ":        "\u01c6",
+	} {
+		if got := pyLower(in); got != want {
+			t.Errorf("pyLower(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
