@@ -153,6 +153,34 @@ def time_cli(cli, case_dir, export, expected, tmp):
     return out
 
 
+def cell(r):
+    """One export's table cell: pass / FAIL (first failure) / li-error / export-failed."""
+    if r is None:
+        return "-"
+    st = r["status"]
+    if st == "pass":
+        return "pass" + (f" ({len(r['notes'])} below margin)" if r.get("notes") else "")
+    if st == "export-failed":
+        return "export failed: " + (r.get("error") or "")[:120].replace("|", "/")
+    first = (r["failures"][0] if r["failures"] else "").replace("|", "/").replace("\n", " ")
+    return f"**{st}**: {first[:160]}"
+
+
+def markdown(root, results):
+    """The README table: case, types, combiner, stock and helper results."""
+    lines = ["| case | inputs -> outputs | combiner | stock `torch_export` (batch 2) | helper (batch 1..1024) |",
+             "|---|---|---|---|---|"]
+    for name, e in results.items():
+        with open(os.path.join(root, name, "case.json")) as fh:
+            meta = json.load(fh)
+        types = f"{', '.join(meta['inputs'])} -> {', '.join(meta['outputs'])}"
+        if e["ludwig"] != "ok":
+            lines.append(f"| `{name}` | {types} | - | Ludwig failed: {(e.get('error') or '')[:120]} | |")
+            continue
+        lines.append(f"| `{name}` | {types} | {e.get('combiner')} | {cell(e.get('stock'))} | {cell(e.get('helper'))} |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -207,6 +235,8 @@ def main():
             passed, failed = passed + ok, failed + (not ok)
     with open(os.path.join(args.work, "results.json"), "w") as fh:
         json.dump(results, fh, indent=1)
+    with open(os.path.join(args.work, "results.md"), "w") as fh:
+        fh.write(markdown(root, results))
     print(f"conformance 0.17.10: {passed} passed, {failed} failed, {lfailed} ludwig-failed")
     return 1 if failed else 0
 
