@@ -10,6 +10,14 @@
 #                           the same outputs, with a token timing run and no
 #                           profile (about 40 s; for CI); writes
 #                           build/bench/RESULTS-smoke.md
+#   bench/run.sh --model text_parallel_cnn [--quick|--smoke]
+#                           another model of testdata/models (its golden
+#                           requests give the rows); the full run writes
+#                           bench/RESULTS-<model>.md (quick and smoke:
+#                           build/bench/RESULTS-<model>-quick.md / -smoke.md).
+#                           No li_infer profile (bench/profile.sh is the
+#                           tabular model's); a model without a number
+#                           column has no tensor-buffer contenders.
 #
 # Contenders (see bench/RESULTS.md): (a) bench/floor/floor.cc, C++ on libtorch
 # directly; (b) bench/c/bench_c.c, li_infer from C (JSON; tensor buffer);
@@ -22,15 +30,27 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 QUICK=""
 SMOKE=""
-case "${1:-}" in
-  --quick) QUICK=1 ;;
-  --smoke) SMOKE=1 ;;
-  "") ;;
-  *) echo "usage: bench/run.sh [--quick|--smoke]" >&2; exit 2 ;;
-esac
-COMMAND="bench/run.sh${1:+ $1}"
+NAME=tabular
+COMMAND="bench/run.sh${*:+ $*}"
+usage() { echo "usage: bench/run.sh [--quick|--smoke] [--model NAME]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --smoke) SMOKE=1 ;;
+    --model) [ $# -ge 2 ] || usage; NAME=$2; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+[ -n "$QUICK" ] && [ -n "$SMOKE" ] && usage
 B="$ROOT/build/bench"
-MODEL="$ROOT/testdata/models/tabular"
+MODEL="$ROOT/testdata/models/$NAME"
+GOLDEN="$ROOT/testdata/golden/$NAME.json"
+if [ ! -d "$MODEL" ] || [ ! -f "$GOLDEN" ]; then
+  echo "bench: no model testdata/models/$NAME with testdata/golden/$NAME.json" >&2; exit 2
+fi
+SUFFIX=""
+[ "$NAME" != tabular ] && SUFFIX="-$NAME"
 log() { echo "bench: $*" >&2; }
 
 ./build.sh
@@ -39,7 +59,7 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 mkdir -p "$B"
 
 log "inputs"
-go run ./bench/gen -model "$MODEL" -golden testdata/golden/tabular.json -out "$B/data"
+go run ./bench/gen -model "$MODEL" -golden "$GOLDEN" -out "$B/data"
 NUM=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("number_column",""))' "$B/data/meta.json")
 
 log "contenders"
@@ -70,18 +90,18 @@ if [ -f bindings/rust/src/lib.rs ] && command -v cargo >/dev/null; then
 fi
 
 rm -f "$B/profile.md"
-if [ -z "$SMOKE" ]; then
+if [ -z "$SMOKE" ] && [ "$NAME" = tabular ]; then
   log "profile (Go pprof + perf)"
   bash bench/profile.sh "$B" "$NUM" ${QUICK:+--quick} > "$B/profile.md"
 fi
 
-OUT="$ROOT/bench/RESULTS.md"
+OUT="$ROOT/bench/RESULTS$SUFFIX.md"
 ARGS=()
 if [ -n "$QUICK" ]; then
-  OUT="$B/RESULTS-quick.md"
+  OUT="$B/RESULTS$SUFFIX-quick.md"
   ARGS=(--quick --rounds 3 --warmup-rounds 1 --thr-seconds 0.2 --thr-rounds 1 --load-rounds 1)
 elif [ -n "$SMOKE" ]; then
-  OUT="$B/RESULTS-smoke.md"
+  OUT="$B/RESULTS$SUFFIX-smoke.md"
   ARGS=(--smoke --rounds 1 --warmup-rounds 1 --thr-seconds 0.05 --thr-rounds 1 --load-rounds 1)
 fi
 log "running the contenders"

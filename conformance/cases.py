@@ -382,6 +382,16 @@ def build_cases():
         note="issue 20: h3 with a null (float64) or ids written as floats, a number column of booleans, NaN, "
              "a record without the key, vector strings with hexadecimal numbers and \\x1c-\\x1e separators, "
              "dates with non-ASCII digits")
+
+    # the other convolutional text encoders (issue 16: the Go engine's conv1d and max_pool1d)
+    add("text_cnn_encoders",
+        [text("txt_stacked", encoder={"type": "stacked_cnn", "vocab_size": 20, "min_len": 7, "max_len": 7,
+                                      "embedding_size": 8, "num_filters": 8, "output_size": 8}),
+         text("txt_stacked_parallel", encoder={"type": "stacked_parallel_cnn", "vocab_size": 20, "min_len": 7,
+                                               "max_len": 7, "embedding_size": 8, "num_filters": 8,
+                                               "output_size": 8})],
+        [binary("bin_out")],
+        note="text encoders stacked_cnn (conv1d with max_pool1d) and stacked_parallel_cnn")
     return cases
 
 

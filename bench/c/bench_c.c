@@ -16,7 +16,10 @@
  * one would disturb each other (int64 vs float64 numbers, borrowed buffers).
  * Each timed call ends with the response read and the result freed.
  *
- *   bench_c <model dir> <data dir>     then the protocol of harness.h
+ * A model without a number column (empty <number column>) has no tensor
+ * cases: the driver runs json (and json-ts) only.
+ *
+ *   bench_c <model dir> <data dir> <number column>  then harness.h's protocol
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -39,6 +42,10 @@ static li_status infer(int c, int b, li_result **res, char **err) {
   li_model *m = g_models[c];
   c %= 2;
   if (c == 0) return li_infer(m, g_req[b], g_req_len[b], NULL, 0, NULL, res, err);
+  if (!g_treq[b]) { /* no number column: the tensor cases ask for one */
+    fprintf(stderr, "bench_c: the model has no number column: no tensor case\n");
+    return LI_ERR_INVALID_ARGUMENT;
+  }
   li_tensor t = {g_num_name, LI_DTYPE_FLOAT64, 1, &g_shape[b], g_num[b],
                  (size_t)g_shape[b] * sizeof(double), 0};
   li_infer_options o = LI_INFER_OPTIONS_INIT;
@@ -127,17 +134,20 @@ int main(int argc, char **argv) {
   }
   g_dir = argv[1];
   g_num_name = argv[3];
+  int tensors = g_num_name[0] != '\0';
   char path[4096];
   for (int b = 0; b < BENCH_NBATCH; b++) {
     snprintf(path, sizeof path, "%s/req_%d.json", argv[2], bench_batches[b]);
     g_req[b] = bench_read_file(path, &g_req_len[b]);
-    snprintf(path, sizeof path, "%s/req_tensor_%d.json", argv[2], bench_batches[b]);
-    g_treq[b] = bench_read_file(path, &g_treq_len[b]);
-    snprintf(path, sizeof path, "%s/num_%d.f64", argv[2], bench_batches[b]);
-    size_t n = 0;
-    g_num[b] = (double *)bench_read_file(path, &n);
-    g_shape[b] = (int64_t)(n / sizeof(double));
-    if (!g_req[b] || !g_treq[b] || !g_num[b]) {
+    if (tensors) {
+      snprintf(path, sizeof path, "%s/req_tensor_%d.json", argv[2], bench_batches[b]);
+      g_treq[b] = bench_read_file(path, &g_treq_len[b]);
+      snprintf(path, sizeof path, "%s/num_%d.f64", argv[2], bench_batches[b]);
+      size_t n = 0;
+      g_num[b] = (double *)bench_read_file(path, &n);
+      g_shape[b] = (int64_t)(n / sizeof(double));
+    }
+    if (!g_req[b] || (tensors && (!g_treq[b] || !g_num[b]))) {
       fprintf(stderr, "bench_c: cannot read the inputs in %s (run bench/gen)\n", argv[2]);
       return 1;
     }

@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/export"
 	"github.com/ludwig-infer/ludwig-infer/core/featurize"
@@ -194,8 +195,10 @@ func warmupInput(f export.Feature) featurize.Input {
 	case "h3":
 		t := tensor.FromInt64([]int64{576495936675512319, 576495936675512319}, 2)
 		return featurize.Input{Tensor: &t, Rows: 2}
+	case "text", "sequence":
+		return featurize.Input{Strings: []string{strings.Join([]string{label, "a", "b"}, " "), "nan"}, Rows: 2}
 	}
-	log.Fatalf("feature %q: the benchmark's warm-up handles number, binary, category, set, bag and h3 inputs", f.Name)
+	log.Fatalf("feature %q: the benchmark's warm-up handles number, binary, category, set, bag, h3 and text inputs", f.Name)
 	return featurize.Input{}
 }
 

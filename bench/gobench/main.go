@@ -50,6 +50,9 @@ func (c *contender) infer(kase string, b int) (*core.Result, error) {
 	case "json-ts":
 		return c.modelTS.Infer(ctx, core.Request{JSON: c.req[b]}, core.DefaultInferOptions())
 	}
+	if c.numCol == "" {
+		return nil, fmt.Errorf("the model has no number column: no tensor case")
+	}
 	opts := core.DefaultInferOptions()
 	opts.TensorOutputs = true
 	return c.model.Infer(ctx, core.Request{JSON: c.treq[b], Tensors: []core.NamedTensor{{Name: c.numCol, Tensor: c.num[b]}}}, opts)
@@ -122,6 +125,9 @@ func main() {
 		var err error
 		if c.req[i], err = os.ReadFile(filepath.Join(os.Args[2], fmt.Sprintf("req_%d.json", b))); err != nil {
 			fail(err)
+		}
+		if c.numCol == "" {
+			continue // no number column: no tensor case
 		}
 		if c.treq[i], err = os.ReadFile(filepath.Join(os.Args[2], fmt.Sprintf("req_tensor_%d.json", b))); err != nil {
 			fail(err)

@@ -183,6 +183,8 @@ func broadcastIndex(in, out []int) []int {
 type BinaryFunc struct {
 	F func(a, b float64) float64
 	I func(a, b int64) (int64, error)
+	// kind marks Add, Sub, Mul and Div: typed float32 loops.
+	kind arithKind
 }
 
 // Binary applies fn elementwise with broadcasting; the result has the
@@ -205,7 +207,12 @@ func Binary(a, b Operand, fn BinaryFunc, out tensor.DType) (*Tensor, error) {
 		return nil, err
 	}
 	if dt == tensor.Float32 && ta.DType == tensor.Float32 && tb.DType == tensor.Float32 {
-		binaryF32(ta, tb, r, fn.F)
+		if len(ta.F32) == len(r.F32) && len(tb.F32) == len(r.F32) && arithF32(fn.kind, r.F32, ta.F32, tb.F32) {
+			return r, nil
+		}
+		if !binaryRowsF32(fn.kind, ta, tb, r) {
+			binaryF32(ta, tb, r, fn.F)
+		}
 		return r, nil
 	}
 	ia, ib := broadcastIndex(ta.Shape, shape), broadcastIndex(tb.Shape, shape)
@@ -288,10 +295,10 @@ func Compare(a, b Operand, f func(a, b float64) bool, i func(a, b int64) bool) (
 
 // Arithmetic.
 var (
-	Add = BinaryFunc{F: func(a, b float64) float64 { return a + b }, I: func(a, b int64) (int64, error) { return a + b, nil }}
-	Sub = BinaryFunc{F: func(a, b float64) float64 { return a - b }, I: func(a, b int64) (int64, error) { return a - b, nil }}
-	Mul = BinaryFunc{F: func(a, b float64) float64 { return a * b }, I: func(a, b int64) (int64, error) { return a * b, nil }}
-	Div = BinaryFunc{F: func(a, b float64) float64 { return a / b }}
+	Add = BinaryFunc{F: func(a, b float64) float64 { return a + b }, I: func(a, b int64) (int64, error) { return a + b, nil }, kind: arithAdd}
+	Sub = BinaryFunc{F: func(a, b float64) float64 { return a - b }, I: func(a, b int64) (int64, error) { return a - b, nil }, kind: arithSub}
+	Mul = BinaryFunc{F: func(a, b float64) float64 { return a * b }, I: func(a, b int64) (int64, error) { return a * b, nil }, kind: arithMul}
+	Div = BinaryFunc{F: func(a, b float64) float64 { return a / b }, kind: arithDiv}
 	Pow = BinaryFunc{F: math.Pow, I: func(a, b int64) (int64, error) {
 		if b < 0 {
 			return 0, fmt.Errorf("integers to negative integer powers are not allowed")

@@ -4,10 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -399,36 +395,27 @@ func Linear(x, w, b *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("linear: bias of shape %v and %s does not fit %d outputs of %s", b.Shape, b.DType, out, x.DType)
 	}
 	rows := numel(x.Shape[:x.Dim()-1])
-	shape := append(append([]int(nil), x.Shape[:x.Dim()-1]...), out)
+	var dims [4]int
+	shape := append(append(dims[:0], x.Shape[:x.Dim()-1]...), out)
 	r, err := New(x.DType, shape)
 	if err != nil {
 		return nil, err
 	}
 	if x.DType == tensor.Float32 {
-		c := blas32.General{Rows: rows, Cols: out, Stride: out, Data: r.F32}
 		if b != nil {
 			for i := 0; i < rows; i++ {
 				copy(r.F32[i*out:(i+1)*out], b.F32)
 			}
 		}
-		if rows > 0 && in > 0 && out > 0 {
-			blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-				blas32.General{Rows: rows, Cols: in, Stride: in, Data: x.F32},
-				blas32.General{Rows: out, Cols: in, Stride: in, Data: w.F32}, beta(b), c)
-		}
+		gemmF32(rows, out, in, x.F32, w.F32, r.F32, beta(b))
 		return r, nil
 	}
-	c := blas64.General{Rows: rows, Cols: out, Stride: out, Data: r.F64}
 	if b != nil {
 		for i := 0; i < rows; i++ {
 			copy(r.F64[i*out:(i+1)*out], b.F64)
 		}
 	}
-	if rows > 0 && in > 0 && out > 0 {
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas64.General{Rows: rows, Cols: in, Stride: in, Data: x.F64},
-			blas64.General{Rows: out, Cols: in, Stride: in, Data: w.F64}, float64(beta(b)), c)
-	}
+	gemmF64(rows, out, in, x.F64, w.F64, r.F64, float64(beta(b)))
 	return r, nil
 }
 
@@ -624,25 +611,47 @@ func Softmax(t *Tensor, dim int, log bool, dt tensor.DType) (*Tensor, error) {
 	return r, nil
 }
 
-// softmaxF32 is one line of Softmax on float32 data (in place; sums and
-// exponentials in float64).
+// softmaxF32 is one line of Softmax on float32 data, in place: the
+// exponentials in float64 (expSlice) in blocks of a stack buffer, summed in
+// float64; a line longer than the block keeps its exponentials in v until
+// the sum is known (rounded twice: within 1.2e-7 relative more).
 func softmaxF32(v []float32, base, stride, n int, log bool) {
 	m := math.Inf(-1)
 	for k := 0; k < n; k++ {
 		m = math.Max(m, float64(v[base+k*stride]))
 	}
+	var buf [fastBlock]float64
 	s := 0.0
-	for k := 0; k < n; k++ {
-		s += math.Exp(float64(v[base+k*stride]) - m)
-	}
-	ls := math.Log(s)
-	for k := 0; k < n; k++ {
-		x := float64(v[base+k*stride]) - m
-		if log {
-			v[base+k*stride] = float32(x - ls)
-		} else {
-			v[base+k*stride] = float32(math.Exp(x) / s)
+	for k0 := 0; k0 < n; k0 += fastBlock {
+		b := buf[:min(fastBlock, n-k0)]
+		for k := range b {
+			b[k] = float64(v[base+(k0+k)*stride]) - m
 		}
+		expSlice(b, false)
+		for k, e := range b {
+			s += e
+			if !log && n > fastBlock {
+				v[base+(k0+k)*stride] = float32(e)
+			}
+		}
+	}
+	if log {
+		ls := math.Log(s)
+		for k := 0; k < n; k++ {
+			i := base + k*stride
+			v[i] = float32(float64(v[i]) - m - ls)
+		}
+		return
+	}
+	if n > fastBlock {
+		for k := 0; k < n; k++ {
+			i := base + k*stride
+			v[i] = float32(float64(v[i]) / s)
+		}
+		return
+	}
+	for k, e := range buf[:n] {
+		v[base+k*stride] = float32(e / s)
 	}
 }
 

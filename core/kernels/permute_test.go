@@ -7,7 +7,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
-func iota(shape ...int) *Tensor {
+func rampTensor(shape ...int) *Tensor {
 	t, _ := New(tensor.Int64, shape)
 	for i := range t.I64 {
 		t.I64[i] = int64(i)
@@ -16,7 +16,7 @@ func iota(shape ...int) *Tensor {
 }
 
 func TestPermute(t *testing.T) {
-	x := iota(2, 3, 4)
+	x := rampTensor(2, 3, 4)
 	r, err := Permute(x, []int{2, 0, -2})
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func TestPermute(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
-	x := iota(3, 1)
+	x := rampTensor(3, 1)
 	r, err := Expand(x, []int{2, -1, 4})
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ type Tensor struct {
 	I16   []int16
 	I8    []int8
 	U8    []uint8
+	// dims holds Shape for tensors of up to 4 dimensions made by New: one
+	// allocation less per tensor.
+	dims [4]int
 }
 
 // Numel returns the number of elements.
@@ -62,7 +65,13 @@ func New(dt tensor.DType, shape []int) (*Tensor, error) {
 		}
 		n *= int64(d)
 	}
-	t := &Tensor{DType: dt, Shape: append([]int(nil), shape...)}
+	t := &Tensor{DType: dt}
+	if len(shape) <= len(t.dims) {
+		t.Shape = t.dims[:len(shape):len(shape)]
+		copy(t.Shape, shape)
+	} else {
+		t.Shape = append([]int(nil), shape...)
+	}
 	switch dt {
 	case tensor.Float32:
 		t.F32 = make([]float32, n)
@@ -277,6 +286,7 @@ func To(t *Tensor, dt tensor.DType, copyAlways bool) (*Tensor, error) {
 	switch {
 	case dt == tensor.Float32 && t.DType == tensor.Float32:
 		copy(out.F32, t.F32)
+	case convertTo(out, t):
 	case !IsFloat(t.DType) && !IsFloat(dt):
 		for i := 0; i < n; i++ {
 			out.SetInt(i, t.IntAt(i))

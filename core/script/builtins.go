@@ -12,7 +12,10 @@ import (
 
 // op is an operator the interpreter implements: its parameter names (for
 // keyword arguments) and its Go function. Missing trailing arguments are
-// nil, which every function treats as the schema's default.
+// nil, which every function treats as the schema's default. The argument
+// slice is the interpreter's scratch memory, reused after the call: fn may
+// read (and reslice) it but must not keep it or return it (copy the values
+// into a new List or Tuple instead).
 type op struct {
 	params []string
 	fn     func([]Value) (Value, error)
@@ -416,12 +419,17 @@ func cmpOp(name string, f func(a, b float64) bool, i func(a, b int64) bool, s fu
 	}}
 }
 
-func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-
 func gelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 
-func geluTanh(x float64) float64 {
-	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+// tensorOp is an operator of one tensor computed by a kernel.
+func tensorOp(f func(*kernels.Tensor) (*kernels.Tensor, error)) op {
+	return op{params: []string{"self"}, fn: func(vs []Value) (Value, error) {
+		t, err := tensorArg(vs, 0)
+		if err != nil {
+			return nil, err
+		}
+		return tv(f(t))
+	}}
 }
 
 // ops maps an operator's name (torch.<name>, ops.prim.<name>, ...) to its
@@ -565,9 +573,9 @@ func init() {
 		"dropout":         {params: []string{"input", "p", "train"}, fn: dropout},
 		"feature_dropout": {params: []string{"input", "p", "train"}, fn: dropout},
 		"relu":            unaryOp(func(x float64) float64 { return relu(x) }, false),
-		"tanh":            unaryOp(math.Tanh, true),
-		"sigmoid":         unaryOp(sigmoid, true),
-		"exp":             unaryOp(math.Exp, true),
+		"tanh":            tensorOp(kernels.Tanh),
+		"sigmoid":         tensorOp(kernels.Sigmoid),
+		"exp":             tensorOp(kernels.Exp),
 		"sin":             unaryOp(math.Sin, true),
 		"cos":             unaryOp(math.Cos, true),
 		"log":             unaryOp(math.Log, true),
@@ -611,7 +619,7 @@ func init() {
 				return nil, err
 			}
 			if s, _ := arg(vs, 1).(string); s == "tanh" {
-				return kernels.Unary(t, geluTanh, false)
+				return kernels.GeluTanh(t)
 			}
 			return kernels.Unary(t, gelu, false)
 		}},

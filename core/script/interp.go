@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
 	"github.com/ludwig-infer/ludwig-infer/core/ptfile"
@@ -72,12 +74,38 @@ type frame struct {
 	rt    *run
 }
 
-// run is one top-level call's budget.
+// run is one top-level call's budget and its scratch memory: the frames
+// (one per call depth) and an arena the frames' slots and the operators'
+// argument lists are cut from, released last in first out. Module.Call
+// takes a run from a pool and clears it after the call, so a call in the
+// steady state allocates only what the operators return.
 type run struct {
-	steps int64
-	depth int
-	lim   Limits
+	steps  int64
+	depth  int
+	lim    Limits
+	arena  []Value
+	top    int
+	hi     int
+	frames []*frame
 }
+
+// alloc returns n values from the arena, which may hold values of earlier
+// uses: the caller sets every one. free releases them (in the reverse order
+// of the allocs). A full arena is replaced by a larger one without copying:
+// the slices already handed out keep the old one alive. The arena is
+// cleared once, after the top-level call (up to hi, its high-water mark).
+func (rt *run) alloc(n int) []Value {
+	if rt.top+n > len(rt.arena) {
+		rt.arena = make([]Value, max(2*len(rt.arena), rt.top+n, 64))
+		rt.hi = 0
+	}
+	s := rt.arena[rt.top : rt.top+n : rt.top+n]
+	rt.top += n
+	rt.hi = max(rt.hi, rt.top)
+	return s
+}
+
+func (rt *run) free(s []Value) { rt.top -= len(s) }
 
 type exprFn func(*frame) (Value, error)
 
@@ -101,6 +129,8 @@ type Module struct {
 	lim     Limits
 	// constants are constants.pkl's values, CONSTANTS.c<n> in the code.
 	constants []Value
+	// runs holds the calls' scratch memory (*run) for reuse.
+	runs sync.Pool
 }
 
 // Load compiles the archive's root module.
@@ -177,21 +207,47 @@ func (m *Module) CallOn(obj *Object, method string, args ...Value) (Value, error
 	if !ok {
 		return nil, fmt.Errorf("%s has no method %s", obj.Class.name, method)
 	}
-	rt := &run{lim: m.lim}
-	return rt.call(f, append([]Value{obj}, args...), nil)
+	rt, _ := m.runs.Get().(*run)
+	if rt == nil {
+		rt = &run{}
+	}
+	rt.lim, rt.steps, rt.depth, rt.top = m.lim, 0, 0, 0
+	v, err := rt.call(f, obj, args, nil)
+	clear(rt.arena[:rt.hi])
+	m.runs.Put(rt)
+	return v, err
 }
 
-func (rt *run) call(f *function, args []Value, kw map[string]Value) (Value, error) {
-	rt.depth++
-	defer func() { rt.depth-- }()
-	if rt.depth > rt.lim.MaxDepth {
+// call runs f with self (nil for a free function) and args as its first
+// arguments.
+func (rt *run) call(f *function, self Value, args []Value, kw map[string]Value) (Value, error) {
+	first := 0
+	if self != nil {
+		first = 1
+	}
+	if first+len(args) > len(f.params) {
+		return nil, &RuntimeError{fmt.Sprintf("%s() takes %d arguments, got %d", f.name, len(f.params), first+len(args))}
+	}
+	if rt.depth >= rt.lim.MaxDepth {
 		return nil, &RuntimeError{fmt.Sprintf("calls nested deeper than %d (Limits.MaxDepth)", rt.lim.MaxDepth)}
 	}
-	if len(args) > len(f.params) {
-		return nil, &RuntimeError{fmt.Sprintf("%s() takes %d arguments, got %d", f.name, len(f.params), len(args))}
+	rt.depth++
+	for len(rt.frames) < rt.depth {
+		rt.frames = append(rt.frames, &frame{rt: rt})
 	}
-	fr := &frame{slots: make([]Value, f.nslots), rt: rt}
-	copy(fr.slots, args)
+	fr := rt.frames[rt.depth-1]
+	fr.slots = rt.alloc(f.nslots)
+	defer func() {
+		rt.free(fr.slots)
+		fr.slots, fr.ret = nil, nil
+		rt.depth--
+	}()
+	if self != nil {
+		fr.slots[0] = self
+	}
+	copy(fr.slots[first:], args)
+	clear(fr.slots[first+len(args):])
+	args = fr.slots[:first+len(args)]
 	for i := len(args); i < len(f.params); i++ {
 		if v, ok := kw[f.params[i]]; ok {
 			fr.slots[i] = v
@@ -714,13 +770,13 @@ func (c *compiler) expr(e Expr) exprFn {
 			return func(*frame) (Value, error) { return f, nil }
 		}
 		obj := c.expr(x.X)
-		name := x.Name
+		site := &attrSite{name: x.Name}
 		return func(fr *frame) (Value, error) {
 			o, err := obj(fr)
 			if err != nil {
 				return nil, err
 			}
-			return getAttr(o, name)
+			return site.get(o)
 		}
 	case *Subscript:
 		obj, idx := c.expr(x.X), c.expr(x.Index)
@@ -745,8 +801,9 @@ func (c *compiler) expr(e Expr) exprFn {
 		}
 	case *DictExpr:
 		keys, vals := c.exprs(x.Keys), c.exprs(x.Values)
+		n := max(len(keys), 4) // room for a few items set later
 		return func(fr *frame) (Value, error) {
-			d := NewDict()
+			d := &Dict{Keys: make([]Value, 0, n), Values: make([]Value, 0, n)}
 			for i := range keys {
 				k, err := keys[i](fr)
 				if err != nil {
@@ -783,6 +840,35 @@ func (c *compiler) expr(e Expr) exprFn {
 	}
 	c.fail(e.pos(), "unsupported expression %T", e)
 	return nil
+}
+
+// attrSite is one attribute read in the code, with the last object it read
+// and the value: module attributes do not change after Load (the compiler
+// refuses assignments to them), so reading the same object again needs no
+// map lookup. Safe for concurrent calls.
+type attrSite struct {
+	name string
+	last atomic.Pointer[attrHit]
+}
+
+type attrHit struct {
+	obj *Object
+	v   Value
+}
+
+func (s *attrSite) get(o Value) (Value, error) {
+	ob, ok := o.(*Object)
+	if !ok {
+		return getAttr(o, s.name)
+	}
+	if h := s.last.Load(); h != nil && h.obj == ob {
+		return h.v, nil
+	}
+	v, err := getAttr(o, s.name)
+	if err == nil {
+		s.last.Store(&attrHit{obj: ob, v: v})
+	}
+	return v, err
 }
 
 func getAttr(o Value, name string) (Value, error) {
@@ -932,7 +1018,15 @@ func (c *compiler) binary(x *Binary) exprFn {
 		if !ok {
 			c.unsupported("aten::" + name)
 		}
-		f = func(a, b Value) (Value, error) { return o.fn([]Value{a, b}) }
+		lr := []exprFn{l, r}
+		return func(fr *frame) (Value, error) {
+			vs, err := evalArgs(fr, lr, 2)
+			if err != nil {
+				return nil, err
+			}
+			defer fr.rt.free(vs)
+			return o.fn(vs)
+		}
 	}
 	return func(fr *frame) (Value, error) {
 		a, b, err := evalPair(fr, l, r)
@@ -1011,23 +1105,21 @@ func (c *compiler) call(x *Call) exprFn {
 			c.unsupported(full)
 		}
 		pos := c.bindKeywords(o, kwNames, x.Line, full)
-		nargs := len(args)
+		width := len(args)
+		for _, p := range pos {
+			width = max(width, p+1)
+		}
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, args)
+			vs, err := evalArgs(fr, args, width)
 			if err != nil {
 				return nil, err
 			}
-			if len(pos) > 0 {
-				for i, p := range pos {
-					for len(vs) <= p {
-						vs = append(vs, nil)
-					}
-					if vs[p], err = kwVals[i](fr); err != nil {
-						return nil, err
-					}
+			defer fr.rt.free(vs)
+			for i, p := range pos {
+				if vs[p], err = kwVals[i](fr); err != nil {
+					return nil, err
 				}
 			}
-			_ = nargs
 			v, err := o.fn(vs)
 			if err != nil {
 				var re *RuntimeError
@@ -1058,15 +1150,7 @@ func (c *compiler) call(x *Call) exprFn {
 			if !ok {
 				return nil, &RuntimeError{fmt.Sprintf("%s has no method %s", ob.Class.name, name)}
 			}
-			vs, err := evalAll(fr, args)
-			if err != nil {
-				return nil, err
-			}
-			kw, err := evalKw(fr, kwNames, kwVals)
-			if err != nil {
-				return nil, err
-			}
-			return fr.rt.call(f, append([]Value{ob}, vs...), kw)
+			return callWith(fr, f, ob, args, kwNames, kwVals)
 		}
 	}
 	fn := c.expr(x.Fn)
@@ -1104,16 +1188,38 @@ func (c *compiler) callFunc(get func(*frame) (*function, error), args []exprFn, 
 		if err != nil {
 			return nil, err
 		}
-		vs, err := evalAll(fr, args)
-		if err != nil {
-			return nil, err
-		}
-		kw, err := evalKw(fr, kwNames, kwVals)
-		if err != nil {
-			return nil, err
-		}
-		return fr.rt.call(f, vs, kw)
+		return callWith(fr, f, nil, args, kwNames, kwVals)
 	}
+}
+
+// callWith evaluates a call's arguments (into the arena) and calls f.
+func callWith(fr *frame, f *function, self Value, args []exprFn, kwNames []string, kwVals []exprFn) (Value, error) {
+	vs, err := evalArgs(fr, args, len(args))
+	if err != nil {
+		return nil, err
+	}
+	defer fr.rt.free(vs)
+	kw, err := evalKw(fr, kwNames, kwVals)
+	if err != nil {
+		return nil, err
+	}
+	return fr.rt.call(f, self, vs, kw)
+}
+
+// evalArgs evaluates fs into n >= len(fs) values of the arena (the rest
+// nil); the caller frees them. On an error nothing stays allocated.
+func evalArgs(fr *frame, fs []exprFn, n int) ([]Value, error) {
+	vs := fr.rt.alloc(n)
+	clear(vs[len(fs):])
+	for i, f := range fs {
+		v, err := f(fr)
+		if err != nil {
+			fr.rt.free(vs)
+			return nil, err
+		}
+		vs[i] = v
+	}
+	return vs, nil
 }
 
 // bindKeywords maps keyword arguments to the operator's positions.
@@ -1148,11 +1254,12 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 		if t, ok := x.Args[0].(*Name); ok && implicitOps[t.ID] != "" {
 			conv := ops[strings.TrimPrefix(implicitOps[t.ID], "aten::")].fn
 			return func(fr *frame) (Value, error) {
-				a, err := v(fr)
+				vs, err := evalArgs(fr, args[1:2], 1)
 				if err != nil {
 					return nil, err
 				}
-				return conv([]Value{a})
+				defer fr.rt.free(vs)
+				return conv(vs)
 			}
 		}
 		return v
@@ -1181,20 +1288,22 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 			c.fail(x.Line, "getattr() with a name that is not a string literal")
 		}
 		obj := args[0]
+		site := &attrSite{name: name}
 		return func(fr *frame) (Value, error) {
 			o, err := obj(fr)
 			if err != nil {
 				return nil, err
 			}
-			return getAttr(o, name)
+			return site.get(o)
 		}
 	case "range":
 		fs := args
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, fs)
+			vs, err := evalArgs(fr, fs, len(fs))
 			if err != nil {
 				return nil, err
 			}
+			defer fr.rt.free(vs)
 			return rangeList(vs)
 		}
 	case "int", "float", "bool", "str", "len", "abs", "min", "max":
@@ -1204,10 +1313,11 @@ func (c *compiler) builtin(n *Name, x *Call, args []exprFn, kwNames []string, kw
 			c.unsupported("builtin " + n.ID)
 		}
 		return func(fr *frame) (Value, error) {
-			vs, err := evalAll(fr, args)
+			vs, err := evalArgs(fr, args, len(args))
 			if err != nil {
 				return nil, err
 			}
+			defer fr.rt.free(vs)
 			return o.fn(vs)
 		}
 	}

@@ -93,6 +93,34 @@ class SequenceEncoder(nn.Module):
 
 
 @ludwig_name(ECD_MODULE)
+class ParallelCNNEncoder(nn.Module):
+    """text / sequence with encoder parallel_cnn (the structure of Ludwig's ParallelCNN): [B,L] int64
+    -> embeddings [B,E,L] -> one same-padded conv1d + relu per filter size, concatenated over
+    channels -> sum over the sequence -> fully connected + relu -> [B,H]."""
+
+    def __init__(self, vocab_size: int, hidden: int, embedding_size: int, num_filters: int,
+                 filter_sizes: List[int]):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding_size)
+        self.convs = nn.ModuleList([nn.Conv1d(embedding_size, num_filters, k, padding="same")
+                                    for k in filter_sizes])
+        self.fc = nn.Linear(num_filters * len(filter_sizes), hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e = self.embed(x.long()).transpose(1, 2)
+        h = torch.cat([torch.relu(conv(e)) for conv in self.convs], dim=1)
+        return torch.relu(self.fc(h.sum(2) / h.shape[2]))
+
+
+def sequence_encoder(encoder: Dict, vocab_size: int, hidden: int) -> nn.Module:
+    """The text / sequence encoder of a feature's encoder config (embed, or parallel_cnn)."""
+    if encoder.get("type") == "parallel_cnn":
+        return ParallelCNNEncoder(vocab_size, hidden, encoder["embedding_size"], encoder["num_filters"],
+                                  encoder["filter_sizes"])
+    return SequenceEncoder(vocab_size, hidden)
+
+
+@ludwig_name(ECD_MODULE)
 class FlattenEncoder(nn.Module):
     """image [B,C,H,W] / audio [B,L,F] float32 -> flattened -> [B,H]."""
 
@@ -165,7 +193,7 @@ class ECD(nn.Module):
             elif t == "category":
                 enc = CategoryEncoder(meta["vocab_size"], hidden)
             elif t in ("text", "sequence"):
-                enc = SequenceEncoder(meta["vocab_size"], hidden)
+                enc = sequence_encoder(f.get("encoder", {}), meta["vocab_size"], hidden)
             elif t in ("set", "bag"):
                 enc = DenseEncoder(meta["vocab_size"], hidden, [1.0] * meta["vocab_size"])
             elif t == "vector":

@@ -215,6 +215,34 @@ def text_category() -> ModelSpec:
     )
 
 
+def text_parallel_cnn() -> ModelSpec:
+    """The benchmark's text model: a parallel_cnn encoder (same-padded conv1d of filter sizes 2-5,
+    even ones included) in the predictor, which the Go engine runs with its im2col + GEMM kernel."""
+    reviews = REVIEWS + ["good quality and fast shipping but it broke after one week so not great value"]
+    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
+              "positive", "neutral", "positive", "positive", "negative"]
+    cases = [
+        ("batch1", {"review": ["Great product"]}),
+        ("batch3_unknown_null_long", {"review": [
+            "zebra quantum works", None,
+            "great value great quality would not buy again works love it fast shipping good product"]}),
+    ]
+    return ModelSpec(
+        name="text_parallel_cnn",
+        description="text `review` (space tokenizer, max_sequence_length 16, parallel_cnn encoder: "
+        "embedding 32, 4 x 32 filters of sizes 2-5) -> category `sentiment`",
+        inputs=[{"name": "review", "type": "text",
+                 "preprocessing": {"tokenizer": "space", "max_sequence_length": 16},
+                 "encoder": {"type": "parallel_cnn", "embedding_size": 32, "num_filters": 32,
+                             "filter_sizes": [2, 3, 4, 5], "reduce_output": "mean"}}],
+        outputs=[{"name": "sentiment", "type": "category"}],
+        train={"review": reviews, "sentiment": labels},
+        cases=cases,
+        seed=57,
+        weight_scale=2.0,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. set + bag + vector -> set
 
@@ -528,7 +556,7 @@ def date2() -> ModelSpec:
     )
 
 
-MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, set_bag_vector, date_input,
+MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, text_parallel_cnn, set_bag_vector, date_input,
           timeseries_input, sequence_output, text_output, multi_output, image_input, audio_input, date2]
 
 # Models for the native stages (core/native).

@@ -1,0 +1,60 @@
+package kernels
+
+import (
+	"math"
+	"testing"
+
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
+
+// TestFastPaths: the typed loops give what the element-by-element paths
+// give: conversions of every source dtype to float32, float64 and int64
+// (values exact in every dtype, plus float64 beyond float32's range), and
+// float32 +, -, *, / with equal shapes, row broadcasts both ways and a
+// broadcast that is not a row repetition.
+func TestFastPaths(t *testing.T) {
+	vals := []float64{0, 1, -3, 100, 127, -128, 1e7}
+	for _, src := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Int64, tensor.Int32, tensor.Int16, tensor.Int8, tensor.Uint8, tensor.Bool} {
+		x, _ := New(src, []int{len(vals)})
+		for i, v := range vals {
+			x.Set(i, v)
+		}
+		for _, dst := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Int64} {
+			got, err := To(x, dst, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range vals {
+				want := x.At(i)
+				if dst == tensor.Float32 {
+					want = float64(float32(want))
+				}
+				if got.At(i) != want || got.DType != dst {
+					t.Errorf("%s -> %s [%d]: %v, want %v", src, dst, i, got.At(i), want)
+				}
+			}
+		}
+	}
+	big := &Tensor{DType: tensor.Float64, Shape: []int{3}, F64: []float64{1e39, -1e39, math.NaN()}}
+	f, _ := To(big, tensor.Float32, false)
+	if !math.IsInf(float64(f.F32[0]), 1) || !math.IsInf(float64(f.F32[1]), -1) || f.F32[2] == f.F32[2] {
+		t.Errorf("float64 beyond float32 -> %v", f.F32)
+	}
+	a := &Tensor{DType: tensor.Float32, Shape: []int{3, 4}, F32: []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}
+	row := &Tensor{DType: tensor.Float32, Shape: []int{1, 4}, F32: []float32{0.5, -2, 3, 7}}
+	col := &Tensor{DType: tensor.Float32, Shape: []int{3, 1}, F32: []float32{2, 4, 8}}
+	for _, fn := range []BinaryFunc{Add, Sub, Mul, Div} {
+		for _, pair := range [][2]*Tensor{{a, a}, {a, row}, {row, a}, {a, col}, {col, a}} {
+			got, err := Binary(Operand{T: pair[0]}, Operand{T: pair[1]}, fn, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ia, ib := broadcastIndex(pair[0].Shape, got.Shape), broadcastIndex(pair[1].Shape, got.Shape)
+			for i := range got.F32 {
+				if want := float32(fn.F(float64(pair[0].F32[ia[i]]), float64(pair[1].F32[ib[i]]))); got.F32[i] != want {
+					t.Fatalf("%v %v [%d]: %v, want %v", pair[0].Shape, pair[1].Shape, i, got.F32[i], want)
+				}
+			}
+		}
+	}
+}
