@@ -6,7 +6,10 @@ MODEL_DIR is what ``LudwigModel.save(dir)`` (or training's ``results/.../model``
 writes. OUT receives the two JSON files ludwig-infer pre- and postprocesses with
 (``model_hyperparameters.json``, ``training_set_metadata.json``) and ``model.pt2``:
 the model's tensor graph from ``torch.export.export`` with its batch dimension
-dynamic, ``Dim("batch", min=1, max=N)`` on the first dimension of every input.
+dynamic, ``Dim("batch", min=1, max=N)`` on the first dimension of every input. Its
+outputs are the model's tensor outputs under Ludwig's keys (``<feature>::logits``,
+``::last_hidden``, ...); ``used_tokens``, a count over the whole batch that becomes a
+symbolic int with a dynamic batch, is left out (ludwig-infer drops it anyway).
 
 Unlike ``ludwig export_model -f torch_export`` (whose graph is fixed at a batch of 2,
 the sample Ludwig makes), one call of the graph takes 1 to N rows; ludwig-infer runs
@@ -118,13 +121,25 @@ def export(model_dir, out, max_batch=MAX_BATCH, keep_stack_traces=False):
 
     ecd = model.model
     ecd.eval()
+
+    class TensorOutputs(torch.nn.Module):
+        """Ludwig's model with its tensor outputs only: `used_tokens` (a count over the whole
+        batch, no per-row meaning; a symbolic int once the batch is dynamic) is left out."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.model = inner
+
+        def forward(self, inputs):
+            return {k: v for k, v in self.model(inputs).items() if isinstance(v, torch.Tensor)}
+
     # The sample has 2 rows, as Ludwig's own; torch specialises sizes 0 and 1, never 2.
     sample = {name: feat.create_sample_input(batch_size=2) for name, feat in ecd.input_features.items()}
     batch = torch.export.Dim("batch", min=1, max=max_batch)
     dynamic = ({name: {0: batch} for name in sample},)
     try:
         with torch.no_grad():
-            ep = torch.export.export(ecd, args=(sample,), dynamic_shapes=dynamic)
+            ep = torch.export.export(TensorOutputs(ecd).eval(), args=(sample,), dynamic_shapes=dynamic)
     except Exception as e:  # noqa: BLE001 - reported with torch's own message
         raise ExportError(f"torch.export failed with a dynamic batch: {type(e).__name__}: {e}") from e
     removed = 0 if keep_stack_traces else strip_stack_traces(ep)
