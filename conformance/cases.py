@@ -297,6 +297,23 @@ def build_cases():
         [sequence("seq_out", output=True)],
         note="test_torchscript_e2e_sequence: sequence in and out")
 
+    # recurrent encoders and decoders (issue 16): tiny sizes, each a few seconds of training
+    rnn_enc = {"type": "rnn", "vocab_size": 3, "max_len": 7, "embedding_size": 4, "state_size": 4}
+    add("rnn_cells",
+        [sequence("seq_lstm", encoder={**rnn_enc, "cell_type": "lstm", "bidirectional": True, "num_layers": 2}),
+         sequence("seq_gru", encoder={**rnn_enc, "cell_type": "gru"}),
+         sequence("seq_rnn", encoder={**rnn_enc, "cell_type": "rnn", "bidirectional": True})],
+        [binary("bin_out")],
+        note="rnn encoders: lstm (bidirectional, num_layers 2), gru, rnn (bidirectional); aten::lstm/gru/rnn_tanh")
+    add("cnnrnn", [text("txt_in", encoder={"type": "cnnrnn", "vocab_size": 3, "embedding_size": 4, "num_filters": 4,
+                                             "filter_size": 3, "state_size": 4, "cell_type": "gru"})],
+        [category("cat_out", output=True)],
+        note="cnnrnn text encoder: conv1d stack then a gru")
+    add("generator_lstm", [category("cat_in")],
+        [sequence("seq_out", output=True, decoder={"type": "generator", "vocab_size": 3, "max_len": 5,
+                                                  "cell_type": "lstm"})],
+        note="sequence generator decoder with an lstm cell (the greedy loop: repeat, aten::lstm, topk, copy_)")
+
     # timeseries
     add("timeseries", [timeseries("ts_in")], [binary("bin_out")], note="timeseries input, right padding")
     add("timeseries_left", [timeseries("ts_in", preprocessing={"padding": "left", "timeseries_length_limit": 4,

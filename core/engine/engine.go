@@ -35,7 +35,7 @@ type Predictor struct {
 }
 
 // Unsupported is the error of a predictor whose code the Go engine does
-// not run; Op names what is missing ("aten::lstm").
+// not run; Op names what is missing ("aten::lstm_cell").
 type Unsupported = script.Unsupported
 
 // LoadPredictor reads and compiles the predictor archive at path.

@@ -194,7 +194,11 @@ func Slice(t *Tensor, dim int, start, end *int64, step int64) (*Tensor, error) {
 	for i := lo; i < hi; i += step {
 		idx = append(idx, int(i))
 	}
-	return gather(t, d, idx, true)
+	r, err := gather(t, d, idx, true)
+	if err == nil {
+		r.Alias = aliasOf(t, d, int(lo), int(step), true)
+	}
+	return r, err
 }
 
 func clampIndex(i, n int64) int64 {
@@ -220,7 +224,11 @@ func Select(t *Tensor, dim int, index int64) (*Tensor, error) {
 	if index < 0 {
 		index += n
 	}
-	return gather(t, d, []int{int(index)}, false)
+	r, err := gather(t, d, []int{int(index)}, false)
+	if err == nil {
+		r.Alias = aliasOf(t, d, int(index), 1, false)
+	}
+	return r, err
 }
 
 // IndexSelect is torch.index_select(t, dim, index) (index: int64 1-D).

@@ -37,6 +37,20 @@ type Tensor struct {
 	// dims holds Shape for tensors of up to 4 dimensions made by New: one
 	// allocation less per tensor.
 	dims [4]int
+	// Alias is set on the results of Select and Slice, which copy: where
+	// their elements came from, so that an in-place write (CopyInto) also
+	// reaches the tensor they were taken from, as a write into a view does
+	// in libtorch.
+	Alias *Alias
+}
+
+// Alias maps a tensor's elements to those of Base (a tensor that is no
+// alias itself): element (i_0, ..., i_k) is Base's flat element
+// Offset + sum(i_j*Strides[j]).
+type Alias struct {
+	Base    *Tensor
+	Offset  int
+	Strides []int
 }
 
 // Numel returns the number of elements.
@@ -309,6 +323,7 @@ func Clone(t *Tensor) *Tensor {
 func view(t *Tensor, shape []int) *Tensor {
 	c := *t
 	c.Shape = shape
+	c.Alias = nil // a reshaped alias shares the alias's data, not its strides
 	return &c
 }
 

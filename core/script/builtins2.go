@@ -422,7 +422,8 @@ func replace(vs []Value) (Value, error) {
 // result, of the operator's broadcast and promotion rules, is written into
 // self, which must already have the result's shape and a dtype the result
 // casts to (torch refuses a floating result in an integer tensor), and self
-// is returned.
+// is returned. When self was taken by select/slice, the write reaches the
+// tensor it was taken from (kernels.CopyInto).
 func inPlace(name string) op {
 	return op{params: []string{"self", "other", "alpha"}, fn: func(vs []Value) (Value, error) {
 		self, err := tensorArg(vs, 0)
@@ -443,14 +444,8 @@ func inPlace(name string) op {
 		if kernels.IsFloat(r.DType) && !kernels.IsFloat(self.DType) {
 			return nil, argErr{fmt.Sprintf("result type %s can't be cast to the desired output type %s", r.DType, self.DType)}
 		}
-		for i := 0; i < self.Numel(); i++ {
-			if kernels.IsFloat(self.DType) {
-				self.Set(i, r.At(i))
-			} else {
-				self.SetInt(i, r.IntAt(i))
-			}
-		}
-		return self, nil
+		// CopyInto also writes through when self is a select/slice result.
+		return tv(kernels.CopyInto(self, r))
 	}}
 }
 

@@ -37,7 +37,7 @@ var DefaultLimits = Limits{MaxDepth: 100, MaxSteps: 50_000_000}
 
 // Unsupported is the error of a load that met code the engine does not run.
 type Unsupported struct {
-	// Op is what is missing: "aten::lstm", "statement with", ...
+	// Op is what is missing: "aten::lstm_cell", "statement with", ...
 	Op string
 	// Where names the class method or function.
 	Where string

@@ -184,30 +184,38 @@ def encode(t):
     return {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data": data}
 
 
-def main():
+def write_goldens(json_name, modules, make_inputs, cases, seed):
+    """Traces each (name, class) of modules (seeded) on make_inputs(1, 4), saves it as
+    OUT/<name>.pt, and writes OUT/<json_name>: per module, for each (seed, batch) of cases,
+    the inputs and the outputs the saved and re-loaded module gives."""
     os.makedirs(OUT, exist_ok=True)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     golden = {}
-    for name, cls in [("dense", Dense), ("shapes", Shapes), ("arith", Arith)]:
+    for name, cls in modules:
         m = cls().eval()
-        example = inputs(1, 4)
+        example = make_inputs(1, 4)
         with torch.no_grad():
             traced = torch.jit.trace(m, (example,), strict=False)
         path = os.path.join(OUT, name + ".pt")
         traced.save(path)
         loaded = torch.jit.load(path)
-        cases = []
-        for seed, batch in [(2, 4), (3, 9), (4, 1)]:
-            x = inputs(seed, batch)
+        runs = []
+        for case_seed, batch in cases:
+            x = make_inputs(case_seed, batch)
             with torch.no_grad():
                 y = loaded(x)
-            cases.append({"inputs": {k: encode(v) for k, v in x.items()},
-                          "outputs": {k: encode(v) for k, v in y.items()}})
-        golden[name] = cases
-    with open(os.path.join(OUT, "golden.json"), "w") as f:
+            runs.append({"inputs": {k: encode(v) for k, v in x.items()},
+                         "outputs": {k: encode(v) for k, v in y.items()}})
+        golden[name] = runs
+    with open(os.path.join(OUT, json_name), "w") as f:
         json.dump(golden, f, sort_keys=True)
         f.write("\n")
-    print("wrote", OUT, file=sys.stderr)
+    print("wrote", os.path.join(OUT, json_name), file=sys.stderr)
+
+
+def main():
+    write_goldens("golden.json", [("dense", Dense), ("shapes", Shapes), ("arith", Arith)], inputs,
+                  [(2, 4), (3, 9), (4, 1)], seed=0)
 
 
 if __name__ == "__main__":

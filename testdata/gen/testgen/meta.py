@@ -255,7 +255,8 @@ def build_config_and_metadata(name, inputs, outputs, train):
             }
             if not is_output:
                 feature["tied"] = None
-                feature["encoder"] = dict(spec.get("encoder", ENCODER_STUBS[t]))
+                feature["encoder"] = dict(ENCODER_STUBS[t])
+                feature["encoder"].update(spec.get("encoder", {}))
                 if "vocab_size" in meta:
                     feature["encoder"]["vocab"] = meta["idx2str"]
                 if "max_sequence_length" in meta:

@@ -191,10 +191,13 @@ REVIEWS = [
 ]
 
 
-def text_category() -> ModelSpec:
-    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
+# The label of each of REVIEWS.
+SENTIMENTS = ["positive", "negative", "neutral", "positive", "negative", "neutral", "negative",
               "positive", "neutral", "positive", "positive"]
-    train = {"review": REVIEWS, "sentiment": labels}
+
+
+def text_category() -> ModelSpec:
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
     cases = [
         ("batch1", {"review": ["Great product"]}),
         ("batch2_non_ascii_and_unknown", {"review": ["CAFÉ crème", "zebra quantum works"]}),
@@ -386,6 +389,30 @@ def sequence_output() -> ModelSpec:
     )
 
 
+def sequence_rnn() -> ModelSpec:
+    """The benchmark's sequence model: a GRU encoder over 16 tokens."""
+    train = {"review": REVIEWS, "sentiment": SENTIMENTS}
+    cases = [
+        ("batch1", {"review": ["great product works well"]}),
+        ("batch3_unknown_empty_null", {"review": ["zebra quantum works", "", None]}),
+        ("batch4_long_truncated", {"review": [
+            "great value great quality would not buy again works as described love it fast shipping good product",
+            "broke after one week", "  LOVE   it  ", "not great not terrible"]}),
+    ]
+    return ModelSpec(
+        name="sequence_rnn",
+        description="sequence `review` (space tokenizer, max_sequence_length 16) with an `rnn` encoder "
+        "(cell_type gru, state_size 32, embedding_size 16) -> category `sentiment`",
+        inputs=[{"name": "review", "type": "sequence", "preprocessing": {"tokenizer": "space", "max_sequence_length": 16},
+                 "encoder": {"type": "rnn", "cell_type": "gru", "state_size": 32, "embedding_size": 16}}],
+        outputs=[{"name": "sentiment", "type": "category"}],
+        train=train,
+        cases=cases,
+        seed=95,
+        weight_scale=1.5,
+    )
+
+
 def text_output() -> ModelSpec:
     answers = ["great thanks", "sorry about that", "we will fix it", "glad you like it", "thanks",
                "call us", "sorry", "glad to help you", "we are on it", "thank you so much", "ok"]
@@ -557,7 +584,7 @@ def date2() -> ModelSpec:
 
 
 MODELS = [tabular, regression, binary_yesno, binary_plain, text_category, text_parallel_cnn, set_bag_vector, date_input,
-          timeseries_input, sequence_output, text_output, multi_output, image_input, audio_input, date2]
+          timeseries_input, sequence_output, sequence_rnn, text_output, multi_output, image_input, audio_input, date2]
 
 # Models for the native stages (core/native).
 from testgen.models_native import NATIVE_MODELS  # noqa: E402
