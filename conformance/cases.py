@@ -388,6 +388,54 @@ def build_cases():
         tensors=["img_in"],
         note="test_torchscript: every input type but audio in one model")
 
+    # attention encoders and the other combiners (issue 16): tiny transformers, 1 layer of 2 heads of 4
+    tiny_tf = {"num_layers": 1, "hidden_size": 8, "num_heads": 2, "transformer_output_size": 8, "output_size": 8}
+    add("text_transformer",
+        [text("txt_in", vocab_size=20, preprocessing={"tokenizer": "space", "max_sequence_length": 6},
+              encoder=dict(tiny_tf, type="transformer", vocab_size=20, max_sequence_length=6, embedding_size=8))],
+        [category("label", output=True)], data=text_rows("space"), test_data=text_extra("space"),
+        names=["txt_in", "label"], rows=60,
+        note="transformer text encoder: token and position embeddings, multi-head self-attention, layer norms, "
+             "reduce_output last")
+    add("transformer_combiner", [number("num_in", "zscore"), category("cat_in"), binary("bin_in")],
+        [binary("bin_out")], combiner=dict(tiny_tf, type="transformer"), rows=60,
+        note="transformer combiner: each input projected, stacked, self-attention over the features, mean reduced")
+    add("tabtransformer_combiner",
+        [number("num_in", "zscore"), binary("bin_in"), category("cat_a"), category("cat_b")],
+        [binary("bin_out")], combiner=dict(tiny_tf, type="tabtransformer", embed_input_feature_name="add"),
+        rows=60,
+        note="tabtransformer combiner: categories through the transformer with their feature-name embeddings "
+             "added, numbers and binaries layer-normed beside them")
+    add("comparator_combiner",
+        [number("num_a", "zscore"), category("cat_a"), number("num_b", "zscore"), category("cat_b")],
+        [binary("bin_out")],
+        combiner={"type": "comparator", "entity_1": ["num_a", "cat_a"], "entity_2": ["num_b", "cat_b"],
+                  "output_size": 4},
+        rows=60, note="comparator combiner: two entities' FC stacks, product, dot, |difference|, bilinear (bmm)")
+    add("sequence_concat_combiner",
+        [sequence("seq_in", preprocessing={"tokenizer": "space"},
+                  encoder={"type": "embed", "vocab_size": 3, "max_len": 7, "embedding_size": 8,
+                           "reduce_output": None}),
+         number("num_in", "zscore")],
+        [binary("bin_out")], combiner={"type": "sequence_concat", "reduce_output": "sum"}, rows=60,
+        note="sequence_concat combiner: a sequence's embeddings with a number tiled along it, masked by length")
+    add("sequence_combiner",
+        [sequence("seq_in", preprocessing={"tokenizer": "space"},
+                  encoder={"type": "embed", "vocab_size": 3, "max_len": 7, "embedding_size": 8,
+                           "reduce_output": None}),
+         number("num_in", "zscore")],
+        [binary("bin_out")],
+        combiner={"type": "sequence", "encoder": dict(tiny_tf, type="transformer"), "reduce_output": "mean"},
+        rows=60, note="sequence combiner: sequence_concat then a transformer sequence encoder")
+    for mode in ("entmax15", "adaptive"):
+        add(f"tabnet_{mode}", [binary("bin_in"), number("num_in"), category("cat_in")], [binary("bin_out")],
+            combiner={"type": "tabnet", "num_total_blocks": 2, "num_shared_blocks": 2, "entmax_mode": mode,
+                      "entmax_alpha": 1.3},
+            rows=60, note=f"tabnet combiner with entmax_mode {mode} (sort, cumsum, gather; bisection for adaptive)")
+    add("project_aggregate_combiner", [number("num_in", "zscore"), category("cat_in"), binary("bin_in")],
+        [binary("bin_out")], combiner={"type": "project_aggregate", "projection_size": 8, "output_size": 8},
+        rows=60, note="project_aggregate combiner: per-input projections stacked and averaged")
+
     # values typed as pandas types them (issue 20)
     add("pandas_text", [text("txt_in", vocab_size=20, preprocessing={"tokenizer": "space", "max_sequence_length": 6})],
         [category("label", output=True)], data=pandas_text_rows, names=["txt_in", "label"],

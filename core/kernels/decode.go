@@ -16,13 +16,13 @@ import (
 // aliasOf returns the alias of the result of selecting (keep false) or
 // slicing (keep true, with step) t along dim from index start.
 func aliasOf(t *Tensor, dim, start, step int, keep bool) *Alias {
-	base, off, strides := t, 0, contiguousStrides(t.Shape)
+	base, off, from := t, 0, strides(t.Shape)
 	if t.Alias != nil {
-		base, off, strides = t.Alias.Base, t.Alias.Offset, t.Alias.Strides
+		base, off, from = t.Alias.Base, t.Alias.Offset, t.Alias.Strides
 	}
-	off += start * strides[dim]
-	st := make([]int, 0, len(strides))
-	for i, s := range strides {
+	off += start * from[dim]
+	st := make([]int, 0, len(from))
+	for i, s := range from {
 		switch {
 		case i != dim:
 			st = append(st, s)
@@ -31,16 +31,6 @@ func aliasOf(t *Tensor, dim, start, step int, keep bool) *Alias {
 		}
 	}
 	return &Alias{Base: base, Offset: off, Strides: st}
-}
-
-func contiguousStrides(shape []int) []int {
-	st := make([]int, len(shape))
-	s := 1
-	for i := len(shape) - 1; i >= 0; i-- {
-		st[i] = s
-		s *= shape[i]
-	}
-	return st
 }
 
 // CopyInto is torch.Tensor.copy_(dst, src): src broadcast to dst's shape

@@ -443,7 +443,8 @@ func reverse(s []int) []int {
 	return r
 }
 
-// Matmul is torch.matmul for 1-D and 2-D operands and batched 3-D @ 2-D.
+// Matmul is torch.matmul: through Linear when b has at most 2 dimensions,
+// BatchMatmul otherwise.
 func Matmul(a, b *Tensor) (*Tensor, error) {
 	switch {
 	case b.Dim() == 2:
@@ -466,7 +467,7 @@ func Matmul(a, b *Tensor) (*Tensor, error) {
 		}
 		return view(r, r.Shape[:r.Dim()-1]), nil
 	}
-	return nil, fmt.Errorf("matmul of %d-D and %d-D tensors is not supported by the Go engine", a.Dim(), b.Dim())
+	return BatchMatmul(a, b)
 }
 
 // Reduce sums (or multiplies, ...) along dims.
@@ -665,40 +666,7 @@ func softmaxF32(v []float32, base, stride, n int, log bool) {
 
 // Cumprod is torch.cumprod(t, dim); integer and bool inputs give int64.
 func Cumprod(t *Tensor, dim int) (*Tensor, error) {
-	dt := t.DType
-	if !IsFloat(dt) {
-		dt = tensor.Int64
-	}
-	r, err := To(t, dt, true)
-	if err != nil {
-		return nil, err
-	}
-	if r.Dim() == 0 {
-		return r, nil
-	}
-	d, err := NormDim(dim, r.Dim())
-	if err != nil {
-		return nil, err
-	}
-	along(r.Shape, d, func(base, stride, n int) {
-		if IsFloat(dt) {
-			p := 1.0
-			for k := 0; k < n; k++ {
-				p *= r.At(base + k*stride)
-				if dt == tensor.Float32 {
-					p = float64(float32(p))
-				}
-				r.Set(base+k*stride, p)
-			}
-			return
-		}
-		p := int64(1)
-		for k := 0; k < n; k++ {
-			p *= r.IntAt(base + k*stride)
-			r.SetInt(base+k*stride, p)
-		}
-	})
-	return r, nil
+	return cumulative(t, dim, undefined, 1, func(a, x float64) float64 { return a * x }, func(a, x int64) int64 { return a * x })
 }
 
 // ArgMax is torch.argmax(t, dim, keepdim) (dim nil: over all elements);

@@ -126,7 +126,15 @@ func intsOf(items []Value) ([]int, error) {
 	return out, nil
 }
 
-func tensorList(v Value) ([]*kernels.Tensor, error) {
+func tensorList(v Value) ([]*kernels.Tensor, error) { return tensorItems(v, false) }
+
+// tensorItems reads a list (or tuple) of tensors; with optional, None
+// items are nil (List[Optional[Tensor]]: index, index_put_).
+func tensorItems(v Value, optional bool) ([]*kernels.Tensor, error) {
+	what := "tensors"
+	if optional {
+		what = "optional tensors"
+	}
 	var items []Value
 	switch x := v.(type) {
 	case *List:
@@ -134,13 +142,16 @@ func tensorList(v Value) ([]*kernels.Tensor, error) {
 	case Tuple:
 		items = x
 	default:
-		return nil, argErr{"expected a list of tensors, not " + typeOf(v)}
+		return nil, argErr{"expected a list of " + what + ", not " + typeOf(v)}
 	}
 	out := make([]*kernels.Tensor, len(items))
 	for i, e := range items {
+		if e == nil && optional {
+			continue
+		}
 		t, ok := e.(*kernels.Tensor)
 		if !ok {
-			return nil, argErr{"expected a list of tensors, got an item of type " + typeOf(e)}
+			return nil, argErr{"expected a list of " + what + ", got an item of type " + typeOf(e)}
 		}
 		out[i] = t
 	}
@@ -482,20 +493,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			if alpha != 1 {
-				if p, err = kernels.Binary(kernels.Operand{T: p}, kernels.Operand{S: alpha}, kernels.Mul, 0); err != nil {
-					return nil, err
-				}
-			}
-			bb := kernels.Operand{T: b}
-			if beta != 1 {
-				s, err := kernels.Binary(bb, kernels.Operand{S: beta}, kernels.Mul, 0)
-				if err != nil {
-					return nil, err
-				}
-				bb = kernels.Operand{T: s}
-			}
-			return kernels.Binary(bb, kernels.Operand{T: p}, kernels.Add, 0)
+			return scaledSum(b, p, beta, alpha)
 		}},
 		"matmul": tensorsOp([]string{"self", "other"}, 2, nil, func(ts []*kernels.Tensor, _ []int, _ []Value) (Value, error) {
 			return tv(kernels.Matmul(ts[0], ts[1]))
@@ -523,43 +521,11 @@ func init() {
 		"slice":  {params: []string{"self", "dim", "start", "end", "step"}, fn: slice},
 		"select": {params: []string{"self", "dim", "index"}, fn: selectOp},
 		"index_select": {params: []string{"self", "dim", "index"}, fn: func(vs []Value) (Value, error) {
-			t, d, err := tensorDim(vs)
+			t, d, i, err := tensorDimIndex(vs)
 			if err != nil {
 				return nil, err
 			}
-			i, err := tensorArg(vs, 2)
-			if err != nil {
-				return nil, err
-			}
-			return kernels.IndexSelect(t, int(d), i)
-		}},
-		"index": {params: []string{"self", "indices"}, fn: func(vs []Value) (Value, error) {
-			t, err := tensorArg(vs, 0)
-			if err != nil {
-				return nil, err
-			}
-			l, ok := arg(vs, 1).(*List)
-			if !ok || len(l.Items) != 1 {
-				return nil, argErr{"the Go engine supports index() with one index tensor"}
-			}
-			i, ok := l.Items[0].(*kernels.Tensor)
-			if !ok || i.Dim() != 1 {
-				return nil, argErr{"the Go engine supports index() with one 1-D index tensor"}
-			}
-			if i.DType == tensor.Bool {
-				var keep []Value
-				for k := 0; k < i.Numel(); k++ {
-					if i.U8[k] != 0 {
-						keep = append(keep, int64(k))
-					}
-				}
-				idx, _ := kernels.New(tensor.Int64, []int{len(keep)})
-				for k, v := range keep {
-					idx.I64[k] = v.(int64)
-				}
-				i = idx
-			}
-			return kernels.IndexSelect(t, 0, i)
+			return kernels.IndexSelect(t, d, i)
 		}},
 		"transpose": tensorsOp([]string{"self", "dim0", "dim1"}, 1, []int64{0, 1}, func(ts []*kernels.Tensor, is []int, _ []Value) (Value, error) {
 			return tv(kernels.Transpose(ts[0], is[0], is[1]))

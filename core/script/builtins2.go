@@ -212,29 +212,19 @@ func dtypeArg(vs []Value, i int) (tensor.DType, error) {
 
 func softmax(log bool) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, d, err := tensorDim(vs)
+		t, d, dt, err := tensorDimDtype(vs)
 		if err != nil {
 			return nil, err
 		}
-		dt, err := dtypeArg(vs, 2)
-		if err != nil {
-			return nil, err
-		}
-		return kernels.Softmax(t, int(d), log, dt)
+		return kernels.Softmax(t, d, log, dt)
 	}
 }
 
 func reduce(mean bool) func([]Value) (Value, error) {
 	return func(vs []Value) (Value, error) {
-		t, err := tensorArg(vs, 0)
+		t, dims, err := tensorDims(vs)
 		if err != nil {
 			return nil, err
-		}
-		var dims []int
-		if arg(vs, 1) != nil {
-			if dims, err = intList(arg(vs, 1)); err != nil {
-				return nil, err
-			}
 		}
 		dt, err := dtypeArg(vs, 3)
 		if err != nil {
@@ -242,6 +232,20 @@ func reduce(mean bool) func([]Value) (Value, error) {
 		}
 		return kernels.Sum(t, dims, boolArg(vs, 2), dt, mean)
 	}
+}
+
+// tensorDims reads (self: Tensor, dim: int[]? = None) of a reduction
+// (nil dims: all).
+func tensorDims(vs []Value) (*kernels.Tensor, []int, error) {
+	t, err := tensorArg(vs, 0)
+	if err != nil || arg(vs, 1) == nil {
+		return t, nil, err
+	}
+	dims, err := intList(arg(vs, 1))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, dims, nil
 }
 
 // maxOp is max(t) (the maximum), max(t, dim, keepdim) ((values, indices))

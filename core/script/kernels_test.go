@@ -19,7 +19,7 @@ type kernelCase struct {
 // kernelGoldens are the golden files of testdata/kernels, each written by
 // one generator of testdata/gen (golden.json by kernels.py, <family>.json
 // by kernels_<family>.py), with the number of modules each must hold.
-var kernelGoldens = map[string]int{"golden.json": 3, "conv.json": 4, "rnn.json": 5}
+var kernelGoldens = map[string]int{"golden.json": 3, "conv.json": 4, "rnn.json": 5, "attn.json": 2}
 
 // TestKernelModules runs testdata/kernels' traced modules (every operator
 // of the Go engine over every dtype, written by testdata/gen/kernels*.py)
