@@ -13,8 +13,8 @@ each request (held_out, single, b1, b2, b5, b1000), it runs
 
 - `full`: Ludwig's columns, same names, same order;
 - `columns`: Ludwig's columns less those postprocessing adds (binary/category
-  `<f>_probability`, `<f>_probabilities_<label>`; text `<f>_response`, `<f>_probability`),
-  same order;
+  `<f>_probability`, `<f>_probabilities_<label>`; text `<f>_response`, `<f>_probability`;
+  sequence `<f>_probability`), same order;
 - values: strings and booleans exact, floats |a - b| <= 1e-5 + 1e-5 |b|, lists element-wise;
   a label (or any value of that output feature on that row) that differs where Ludwig's own
   decision margin (expected.json "margins") is below 1e-5 is reported as a note, not counted.
@@ -45,6 +45,8 @@ def derived(name, ftype, col):
         return col == f"{name}_probability" or col.startswith(f"{name}_probabilities_")
     if ftype == "text":
         return col in (f"{name}_response", f"{name}_probability")
+    if ftype == "sequence":  # the sequence's probability (sum of the steps' log probabilities)
+        return col == f"{name}_probability"
     return False
 
 

@@ -13,6 +13,15 @@ import check017  # noqa: E402
 OUTPUTS = {"bin_out": "binary", "cat_out": "category", "txt_out": "text", "num_out": "number"}
 
 
+def test_derived_columns():
+    assert check017.derived("s", "sequence", "s_probability")
+    assert not check017.derived("s", "sequence", "s_probabilities")
+    assert check017.derived("t", "text", "t_response") and check017.derived("t", "text", "t_probability")
+    assert check017.derived("c", "category", "c_probabilities_<UNK>") and check017.derived("b", "binary", "b_probability")
+    assert not check017.derived("c", "category", "c_probabilities")
+    assert not check017.derived("v", "vector", "v_probability")
+
+
 def expected():
     cols = {
         "bin_out_probabilities": [[0.3, 0.7], [0.999995, 0.000005]],
