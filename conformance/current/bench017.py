@@ -6,9 +6,10 @@
 Standard library only: the Python binding (ctypes, in this process; no torch) loads each timed
 case's `stock` and `helper` folders (li_load of the model folder) and runs `predict_json` on the
 recorded requests `b1` and `b1000` (JSON records, the file ludwig-infer predict reads), best of
-20 and of 5 calls after one warm-up, form `full`. LudwigModel.predict's times were measured by
-ludwig_side.py on the same machine (best of 5 and of 3, batch_size = the rows, in
-expected.json "timing"). Prints a Markdown table with the ratios; writes <work>/bench.json.
+20 and of 5 calls after one warm-up, form `full`. LudwigModel.predict's times: those
+ludwig_timing.py wrote to <work>/ludwig_timing.json (run it right before this, same load), else
+those ludwig_side.py recorded at training time (expected.json "timing"). Prints a Markdown table
+with the ratios; writes <work>/bench.json.
 """
 
 import argparse
@@ -37,6 +38,11 @@ def main():
     ap.add_argument("--work", required=True)
     args = ap.parse_args()
     root = os.path.join(args.work, "cases")
+    fresh = {}
+    path = os.path.join(args.work, "ludwig_timing.json")
+    if os.path.exists(path):  # ludwig_timing.py, run just before: the same machine load
+        with open(path) as fh:
+            fresh = json.load(fh)
     out = {}
     print("| case | export | rows | LudwigModel.predict | ludwig-infer | ratio |")
     print("|---|---|---:|---:|---:|---:|")
@@ -46,6 +52,7 @@ def main():
             continue
         with open(path) as fh:
             timing = json.load(fh).get("timing")
+        timing = fresh.get(name, timing)
         if not timing:
             continue
         for export in ("stock", "helper"):
@@ -65,7 +72,7 @@ def main():
                 li = got.get(f"{r}_s")
                 lw = timing[f"{r}_s"]
                 cell = f"{li * 1e3:.2f} ms" if li is not None else "error: " + got["error"][:80]
-                ratio = f"{lw / li:.0f}x faster" if li else "-"
+                ratio = "-" if not li else (f"{lw / li:.1f}x faster" if li <= lw else f"{li / lw:.1f}x slower")
                 print(f"| `{name}` | {export} | {rows} | {lw * 1e3:.1f} ms | {cell} | {ratio} |")
     with open(os.path.join(args.work, "bench.json"), "w") as fh:
         json.dump(out, fh, indent=1)
