@@ -1,8 +1,9 @@
 """The Ludwig 0.17.10 conformance cases: the suite's cases (../cases.py) as 0.17 takes them,
 plus the combiners and encoders that are new or default in current Ludwig.
 
-Every case of ../cases.py validates unchanged against 0.17.10's schema
-(`ModelConfig.from_dict`); what changed is what 0.17 does with it:
+Every case of ../cases.py validated unchanged against 0.17.10's schema
+(`ModelConfig.from_dict`, the 47 cases of 2026-12-02 morning); what changed is what 0.17 does
+with it:
 
 - 3 or more input features and no combiner: 0.17 picks `ft_transformer` (0.10: `concat`).
   `multi_output`, `tabular` and `ecd_all_inputs` therefore run the ft_transformer combiner.
@@ -42,6 +43,10 @@ REUSED = [
     "missing_number", "missing_binary", "missing_category", "missing_bag", "missing_set", "missing_text",
     "missing_sequence", "missing_timeseries", "missing_h3",
     "tabnet", "multi_output", "column_sanitized", "tabular", "ecd_all_inputs",
+    # encoders and combiners added to ../cases.py for the Go engine (issue 16)
+    "rnn_cells", "cnnrnn", "generator_lstm", "text_transformer", "transformer_combiner",
+    "tabtransformer_combiner", "comparator_combiner", "sequence_concat_combiner", "sequence_combiner",
+    "tabnet_entmax15", "tabnet_adaptive", "project_aggregate_combiner", "text_cnn_encoders",
 ]
 
 ADAPTED = {
@@ -67,9 +72,9 @@ def _new_cases():
     out = []
 
     def add(name, inputs, outputs, **kw):
-        c = {"name": name, "inputs": inputs, "outputs": outputs, "rows": 100, "test_rows": 8, "nan_inputs": 0.0}
-        c.update(kw)
-        out.append(c)
+        # the defaults of ../cases.py's cases, then the case's own keys
+        out.append(dict({"rows": 100, "test_rows": 8, "nan_inputs": 0.0}, name=name, inputs=inputs,
+                        outputs=outputs, **kw))
 
     three = [base.number("num_in", "zscore"), base.category("cat_in"), base.binary("bin_in")]
     add("combiner_ft_transformer", copy.deepcopy(three), [base.binary("bin_out")],
@@ -82,22 +87,14 @@ def _new_cases():
         note="transformer combiner")
     add("combiner_concat", copy.deepcopy(three), [base.number("num_out")], combiner={"type": "concat"},
         note="concat combiner with 3 inputs (0.17 would pick ft_transformer)")
-    for enc in ("rnn", "transformer"):
-        encoder = {"type": enc, "vocab_size": 20, "max_len": 10, "embedding_size": 8, "state_size": 8,
-                   "hidden_size": 8, "num_layers": 1, "output_size": 8, "num_heads": 2,
-                   "transformer_output_size": 8, "reduce_output": "sum"}
-        if enc == "rnn":
-            encoder = {k: v for k, v in encoder.items() if k not in ("hidden_size", "num_heads",
-                                                                     "transformer_output_size")}
-            encoder["cell_type"] = "lstm"
-        else:
-            encoder = {k: v for k, v in encoder.items() if k not in ("state_size", "cell_type")}
-        add(f"text_{enc}",
-            [base.text("txt_in", vocab_size=20, encoder=encoder,
-                       preprocessing={"tokenizer": "space", "max_sequence_length": 10})],
-            [base.category("label", output=True)],
-            data=base.text_rows("space"), test_data=base.text_extra("space"), names=["txt_in", "label"],
-            note=f"text input, {enc} encoder")
+    add("text_rnn",
+        [base.text("txt_in", vocab_size=20,
+                   encoder={"type": "rnn", "vocab_size": 20, "max_len": 10, "embedding_size": 8, "state_size": 8,
+                            "num_layers": 1, "output_size": 8, "reduce_output": "sum", "cell_type": "lstm"},
+                   preprocessing={"tokenizer": "space", "max_sequence_length": 10})],
+        [base.category("label", output=True)],
+        data=base.text_rows("space"), test_data=base.text_extra("space"), names=["txt_in", "label"],
+        note="text input, rnn (lstm) encoder")
     add("text_out", [base.number("num_in"), base.category("cat_in")], [base.text("txt_out", output=True)],
         note="text output (generator decoder): <f>_predictions tokens, <f>_response, <f>_probability")
     return out

@@ -251,17 +251,39 @@ def records_of(frame):
     return [{c: suite.enc(v) for c, v in r.items()} for r in frame.to_dict("records")]
 
 
+TRAINER = {"epochs": 2, "batch_size": 128}
+# Nothing but the model is kept from training (model.save writes the folder afterwards).
+SKIP_SAVES = ("training_description", "training_statistics", "model", "progress", "log", "processed_input")
+
+
+def train_model(case, case_dir, seed):
+    """Trains the case's tiny model on <case_dir>/train.csv (combiner: the case's, else 0.17's default)."""
+    config = copy.deepcopy({"input_features": case["inputs"], "output_features": case["outputs"], "trainer": TRAINER})
+    if case.get("combiner"):
+        config["combiner"] = copy.deepcopy(case["combiner"])
+    model = LudwigModel(config, backend="local", logging_level=logging.ERROR)
+    with contextlib.redirect_stdout(sys.stderr):
+        model.train(dataset=os.path.join(case_dir, "train.csv"), output_directory=os.path.join(case_dir, "results"),
+                    random_seed=seed % 100000, **{f"skip_save_{k}": True for k in SKIP_SAVES})
+    return model
+
+
+def seeded(name):
+    """Seeds Python, numpy and torch from the case's name; returns (seed, a Random of it)."""
+    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return seed, random.Random(seed)
+
+
 def run_case(case, case_dir, stamp, vers, timing):
     t0 = time.time()
     import_ludwig()
-    status = {"stamp": stamp, "case": case["name"], "versions": vers, "ludwig": "ok"}
+    status = dict(stamp=stamp, case=case["name"], versions=vers, ludwig="ok")
     stage = "data"
     try:
-        seed = int(hashlib.sha256(case["name"].encode()).hexdigest()[:8], 16)
-        random.seed(seed)
-        np.random.seed(seed % 2**32)
-        torch.manual_seed(seed)
-        rng = random.Random(seed)
+        seed, rng = seeded(case["name"])
         n_test = case["test_rows"]
         grown = dict(case, test_rows=n_test + cases017.BULK_ROWS)
         train, test = suite.make_frames(grown, case_dir, rng)
@@ -270,17 +292,7 @@ def run_case(case, case_dir, stamp, vers, timing):
         train = suite.roundtrip_csv(train, os.path.join(case_dir, "train.csv"))
 
         stage = "train"
-        config = {"input_features": copy.deepcopy(case["inputs"]),
-                  "output_features": copy.deepcopy(case["outputs"]),
-                  "trainer": {"epochs": 2, "batch_size": 128}}
-        if case.get("combiner"):
-            config["combiner"] = copy.deepcopy(case["combiner"])
-        model = LudwigModel(config, backend="local", logging_level=logging.ERROR)
-        with contextlib.redirect_stdout(sys.stderr):
-            model.train(dataset=os.path.join(case_dir, "train.csv"), output_directory=os.path.join(case_dir, "results"),
-                        skip_save_training_description=True, skip_save_training_statistics=True,
-                        skip_save_model=True, skip_save_progress=True, skip_save_log=True,
-                        skip_save_processed_input=True, random_seed=seed % 100000)
+        model = train_model(case, case_dir, seed)
         status["combiner"] = model.config["combiner"]["type"]
         model_dir = os.path.join(case_dir, "model")
         model.save(model_dir)
@@ -308,17 +320,31 @@ def run_case(case, case_dir, stamp, vers, timing):
                                       "b1_s": time_predict(model, reqs["b1"], 5)}
         with open(os.path.join(case_dir, "expected.json"), "w") as fh:
             json.dump(expected, fh, ensure_ascii=False)
-    except Exception as e:  # noqa: BLE001 - any Ludwig failure is recorded
-        status.update({"ludwig": "failed", "stage": stage, "error": f"{type(e).__name__}: {e}"[:3000],
-                       "traceback": traceback.format_exc()[-4000:]})
+    except Exception as e:  # noqa: BLE001 - any Ludwig failure is recorded, with where it happened
+        status["ludwig"], status["stage"] = "failed", stage
+        status["error"] = f"{type(e).__name__}: {e}"[:3000]
+        status["traceback"] = traceback.format_exc()[-4000:]
     status["seconds"] = round(time.time() - t0, 1)
-    case_meta = {"name": case["name"], "note": case.get("note", ""), "adapted": case.get("adapted", ""),
-                 "inputs": [f["type"] for f in case["inputs"]], "outputs": [f["type"] for f in case["outputs"]]}
-    with open(os.path.join(case_dir, "case.json"), "w") as fh:
-        json.dump(case_meta, fh)
-    with open(os.path.join(case_dir, "status.json"), "w") as fh:
-        json.dump(status, fh, indent=1)
+    written = {
+        "case.json": {"name": case["name"], "note": case.get("note", ""), "adapted": case.get("adapted", ""),
+                      "inputs": [f["type"] for f in case["inputs"]],
+                      "outputs": [f["type"] for f in case["outputs"]]},
+        "status.json": status,
+    }
+    for fname, obj in written.items():
+        with open(os.path.join(case_dir, fname), "w") as fh:
+            json.dump(obj, fh, indent=1)
     return status
+
+
+def current_status(case_dir, stamp):
+    """The case's recorded status when its stamp is current, else None (it must be rebuilt)."""
+    try:
+        with open(os.path.join(case_dir, "status.json")) as fh:
+            st = json.load(fh)
+    except FileNotFoundError:
+        return None
+    return st if st.get("stamp") == stamp else None
 
 
 def main():
@@ -335,8 +361,7 @@ def main():
     if unknown:
         sys.exit(f"unknown cases: {sorted(unknown)}")
     selected = [c for c in cases017.CASES if not args.cases or c["name"] in args.cases]
-    vers = versions()
-    src = source_hash()
+    vers, src = versions(), source_hash()
     root = os.path.join(args.work, "cases")
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(args.work, "versions.json"), "w") as fh:
@@ -345,13 +370,10 @@ def main():
     for case in selected:
         case_dir = os.path.join(root, case["name"])
         stamp = case_stamp(case, src, vers)
-        st_path = os.path.join(case_dir, "status.json")
-        if not args.retrain and os.path.exists(st_path):
-            with open(st_path) as fh:
-                old = json.load(fh)
-            if old.get("stamp") == stamp:
-                print(f"[ludwig] {case['name']}: cached ({old['ludwig']})", flush=True)
-                continue
+        old = None if args.retrain else current_status(case_dir, stamp)
+        if old is not None:
+            print(f"[ludwig] {case['name']}: cached ({old['ludwig']})", flush=True)
+            continue
         shutil.rmtree(case_dir, ignore_errors=True)
         os.makedirs(case_dir)
         st = run_case(case, case_dir, stamp, vers, case["name"] in timed)
