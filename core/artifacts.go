@@ -60,6 +60,22 @@ type ArtifactInfo struct {
 	// ManifestSHA256 is the sha256 of a carton's MANIFEST (Carton's model
 	// hash).
 	ManifestSHA256 string `json:"manifest_sha256,omitempty"`
+	// Graph is a Ludwig model folder's model.pt2 (kind "ludwig_model",
+	// ludwigmodel.go), GraphKind what it holds: "PT2 archive", "torch.export
+	// zip (torch < 2.8)" or "TorchScript".
+	Graph     string `json:"graph,omitempty"`
+	GraphKind string `json:"graph_kind,omitempty"`
+	// LudwigVersion is the ludwig_version of a Ludwig model folder's config;
+	// TorchVersion the torch that exported its graph (absent in files of
+	// torch < 2.8 and TorchScript ones, which do not record it).
+	LudwigVersion string `json:"ludwig_version,omitempty"`
+	TorchVersion  string `json:"torch_version,omitempty"`
+	// Batch is the batch one run of a Ludwig model folder's graph takes:
+	// {"fixed": N} (torch.export's default: the export's sample size; calls
+	// run in chunks of N, the last padded) or {"min": A, "max": B} (a
+	// dynamic batch; calls run in chunks of at most B). Absent for a
+	// TorchScript model.pt2.
+	Batch map[string]int `json:"batch,omitempty"`
 }
 
 // artifactState is what a Model loaded from an InferenceModule or a Carton

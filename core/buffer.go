@@ -88,5 +88,10 @@ func (m *Model) relabel(from, to string) {
 	for i := range m.info.Warnings {
 		r(&m.info.Warnings[i])
 	}
+	if m.info.Artifact.Kind == ArtifactLudwigModel { // ludwigmodel.go
+		r(&m.info.Artifact.Path)
+		r(&m.info.Artifact.Graph)
+		return
+	}
 	m.info.Artifact = m.artifactInfo()
 }

@@ -126,19 +126,25 @@ type scripts struct {
 }
 
 // Load opens the model in dir: an export directory (ludwig
-// export_torchscript), or a folder or file holding a scripted
-// InferenceModule or a Carton (artifacts.go). The stages that will run are
+// export_torchscript), a folder or file holding a scripted
+// InferenceModule or a Carton (artifacts.go), or a model folder saved by
+// current Ludwig with its model.pt2 (ludwigmodel.go). The stages that will run are
 // chosen here, once (load.go); Infer runs them (pipeline.go).
 func Load(dir string, opts LoadOptions) (*Model, error) {
-	eng, err := resolveEngine(opts.Engine)
-	if err != nil {
-		return nil, err
-	}
 	if opts.Device == "" {
 		opts.Device = "cpu"
 	}
 	if !validDevice(opts.Device) {
 		return nil, status.Errorf(status.InvalidArgument, "unknown device %q (want cpu, cuda or cuda:N)", opts.Device)
+	}
+	if lf, err := findLudwigModel(dir, opts.Graph); err != nil {
+		return nil, err
+	} else if lf != nil {
+		return loadLudwig(lf, opts) // ludwigmodel.go
+	}
+	eng, err := resolveEngine(opts.Engine)
+	if err != nil {
+		return nil, err
 	}
 	if !torch.Available {
 		if err := checkNoTorch(opts); err != nil {

@@ -36,6 +36,12 @@ type LoadOptions struct {
 	// "libtorch"; "go": the Go engine (core/engine), which fails the load
 	// naming the first operator it does not implement (load.go, core/stage).
 	Engine string `json:"engine"`
+	// Graph is the model.pt2 of a model folder saved by current Ludwig
+	// (0.13 and later; `ludwig export_model -f torch_export` writes it
+	// elsewhere): the folder passed to Load holds the JSON files, Graph the
+	// exported graph. Without it, Load finds a model.pt2 inside the folder
+	// (ludwigmodel.go).
+	Graph string `json:"graph"`
 }
 
 // ParseLoadOptions reads the JSON options of li_load; empty input gives the
@@ -47,7 +53,7 @@ func ParseLoadOptions(data []byte) (LoadOptions, error) {
 	}
 	cfg := jsoniter.Config{DisallowUnknownFields: true}.Froze()
 	if err := cfg.Unmarshal(data, &o); err != nil {
-		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions, stages, engine)", truncate(string(data), 200), err)
+		return o, status.Errorf(status.InvalidArgument, "invalid load options %s: %v (known keys: device, warmup, extensions, stages, engine, graph)", truncate(string(data), 200), err)
 	}
 	if o.Warmup != nil && !*o.Warmup {
 		o.NoWarmup = true

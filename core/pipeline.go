@@ -190,6 +190,15 @@ func alive(ctx context.Context, when string) error {
 // preprocessor on it, timing both in tm.Preprocess.
 func (m *Model) preprocess(p pipeline, req Request, tm *Timings) (*stage.Batch, error) {
 	start := time.Now()
+	if tp, ok := p.pre.(stage.TablePreprocessor); ok {
+		table, err := ludwigTable(req)
+		if err != nil {
+			return nil, err
+		}
+		b, err := tp.PreprocessTable(table)
+		tm.Preprocess = time.Since(start)
+		return b, err
+	}
 	inputs, err := m.featurise(req)
 	if err != nil {
 		return nil, err

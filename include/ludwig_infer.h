@@ -291,8 +291,20 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  *                 Beside a .pt or .carton, model_hyperparameters.json and
  *                 training_set_metadata.json give the feature schema;
  *                 without them it is read from the module (model info's
- *                 "artifact" says which, and what is unknown). Read only
- *                 during the call.
+ *                 "artifact" says which, and what is unknown). Or a model
+ *                 folder saved by Ludwig >= 0.13: the two JSON files and
+ *                 model.pt2 (`ludwig export_model -f torch_export`, or
+ *                 `python -m ludwig_infer.export`), told apart from an export
+ *                 directory by having a model.pt2 and no
+ *                 inference_predictor-<device>.pt (or a model.pt2 file
+ *                 beside the JSON files, or the "graph" option below); it
+ *                 runs in Go in every build, with LudwigModel.predict's
+ *                 preprocessing and postprocessing (model info's "artifact":
+ *                 {"kind": "ludwig_model", "ludwig_version", "torch_version",
+ *                 "batch": {"fixed": N} or {"min": A, "max": B}}). A folder
+ *                 with model_weights.safetensors and no model.pt2 is
+ *                 LI_ERR_NOT_FOUND saying how to write one. Read only during
+ *                 the call.
  *   options_json  in, nullable: a JSON object, read only during the call:
  *                   "device":  "cpu" (default), "cuda", "cuda:N" - the
  *                              predictor's device; pre/postprocessing run on
@@ -325,6 +337,22 @@ void li_set_log_callback(li_log_fn fn, void *user, li_log_level min_level);
  *                              the Go engine lacks fails with LI_ERR_MODEL
  *                              naming it). "libtorch" in a library built
  *                              without it is LI_ERR_INVALID_ARGUMENT.
+ *                              A Ludwig model folder's graph always runs in
+ *                              Go: "libtorch" is LI_ERR_INVALID_ARGUMENT.
+ *                   "graph":   "/path/to/model.pt2": the exported graph of a
+ *                              Ludwig >= 0.13 model folder whose path is the
+ *                              folder holding the two JSON files (export_model
+ *                              writes model.pt2 elsewhere). Such a model has
+ *                              all four stages: LI_STAGE_PREPROCESS gives the
+ *                              graph's inputs (one tensor per input feature,
+ *                              by name), LI_STAGE_PREDICT takes them and
+ *                              returns every graph output ("<f>::logits",
+ *                              "<f>::last_hidden", ..., "used_tokens" when the
+ *                              call ran as one chunk), LI_STAGE_POSTPROCESS
+ *                              takes the "<f>::logits" tensors. Options
+ *                              "stages": "torchscript", a device other than
+ *                              "cpu" and "extensions" do not apply to it:
+ *                              LI_ERR_INVALID_ARGUMENT.
  *   out           out, not NULL: receives the model; release with li_close.
  * Errors: LI_ERR_NOT_FOUND (no such directory/file), LI_ERR_MODEL (corrupt
  * export, missing custom-op library - the message names it; a damaged

@@ -17,10 +17,11 @@ func init() {
 func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "", "export directory (required)")
+	model := fs.String("model", "", "export directory, or a model folder saved by Ludwig >= 0.13 with its model.pt2 (required)")
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	eng := engineFlag(fs)
+	graph := graphFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -29,7 +30,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	m, err := core.Load(*model, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng})
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng, Graph: *graph})
 	if err != nil {
 		return fail(stderr, "info", err)
 	}

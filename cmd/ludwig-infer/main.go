@@ -122,6 +122,11 @@ func engineFlag(fs *flag.FlagSet) *string {
 	return fs.String("engine", "auto", "what runs the predictor: auto (libtorch when this build has it, else Go), libtorch or go")
 }
 
+// graphFlag defines --graph, the core's Graph load option.
+func graphFlag(fs *flag.FlagSet) *string {
+	return fs.String("graph", "", "the model.pt2 of a model folder saved by Ludwig >= 0.13, when it is not inside the folder --model names (ludwig export_model -f torch_export writes it elsewhere)")
+}
+
 // stagesFlag defines --stages, the core's Stages load option.
 func stagesFlag(fs *flag.FlagSet) *string {
 	return fs.String("stages", "auto", "how pre/postprocessing run: auto (native Go where the module is recognised, TorchScript elsewhere), native (fail unless all native) or torchscript")

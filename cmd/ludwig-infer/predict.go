@@ -67,7 +67,7 @@ Options:
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("predict", predictUsage, stderr)
-	model := fs.String("model", "", "export directory (required)")
+	model := fs.String("model", "", "export directory, or a model folder saved by Ludwig >= 0.13 with its model.pt2 (required)")
 	dataset := fs.String("dataset", "", "input file: .csv, .json, .jsonl or - for standard input (required)")
 	format := fs.String("format", "", "input format: csv, json or jsonl (default: from the file's extension)")
 	output := fs.String("output", "", "output file: .jsonl/.json (JSON Lines) or .csv (default: JSON Lines on standard output)")
@@ -76,6 +76,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	eng := engineFlag(fs)
+	graph := graphFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads (default 1)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "batches inferred at once (default: the number of CPUs)")
 	var extensions multiFlag
@@ -129,7 +130,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	default:
 		return usageErr(fmt.Sprintf("unknown --progress %q (want auto, always or never)", *progress))
 	}
-	m, err := core.Load(*model, core.LoadOptions{Device: *device, Extensions: extensions, Stages: *stages, Engine: *eng})
+	m, err := core.Load(*model, core.LoadOptions{Device: *device, Extensions: extensions, Stages: *stages, Engine: *eng, Graph: *graph})
 	if err != nil {
 		return fail(stderr, "predict", err)
 	}

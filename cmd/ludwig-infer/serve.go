@@ -61,6 +61,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	device := fs.String("device", "cpu", "predictor device: cpu, cuda, cuda:N")
 	stages := stagesFlag(fs)
 	eng := engineFlag(fs)
+	graph := graphFlag(fs)
 	threads := fs.Int("threads", 0, "libtorch intra-op threads per call (0: 1)")
 	logFormat := fs.String("log-format", "text", "access log format on stderr: text or json")
 	accessLog := fs.String("access-log", "on", "access log: on, off, or sample=N (one successful request in N; errors always)")
@@ -70,6 +71,10 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 	if len(models) == 0 {
 		fmt.Fprintln(stderr, "ludwig-infer serve: at least one --model is required")
 		fs.Usage()
+		return 2
+	}
+	if *graph != "" && len(models) != 1 {
+		fmt.Fprintln(stderr, "ludwig-infer serve: --graph needs exactly one --model (or put each model.pt2 inside its folder)")
 		return 2
 	}
 	var handler slog.Handler
@@ -113,7 +118,7 @@ func serve(args []string, stdout, stderr io.Writer, cfg serveConfig) int {
 			return 2
 		}
 		seen[name] = true
-		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng})
+		m, err := core.Load(dir, core.LoadOptions{Device: *device, Stages: *stages, Engine: *eng, Graph: *graph})
 		if err != nil {
 			return fail(stderr, "serve", err)
 		}

@@ -57,6 +57,30 @@ type Entry struct {
 	// Value is a tensor.Tensor, []string, [][]string, []tensor.Tensor or
 	// another value copied out of TorchScript.
 	Value any
+	// Added marks a column that only the full form has: one of those
+	// LudwigModel.predict's postprocess_predictions adds, given by the
+	// postprocessor itself (a Ludwig model folder's, core/stage.LudwigPost)
+	// rather than derived by the encoder. The columns and features forms
+	// leave it out.
+	Added bool
+}
+
+// withoutAdded returns entries without those marked Added (a copy only
+// when there are some).
+func withoutAdded(entries []Entry) []Entry {
+	for i, en := range entries {
+		if !en.Added {
+			continue
+		}
+		out := append([]Entry(nil), entries[:i]...)
+		for _, en := range entries[i+1:] {
+			if !en.Added {
+				out = append(out, en)
+			}
+		}
+		return out
+	}
+	return entries
 }
 
 // Split unflattens a "<feature>::<key>" name on its last "::"; a name
@@ -88,6 +112,8 @@ func (e *Encoder) output(name string) *export.Feature {
 func (e *Encoder) Encode(entries []Entry, form Form, tensorOutputs bool) ([]byte, []Named) {
 	if form == Full {
 		entries = e.withDerived(entries)
+	} else {
+		entries = withoutAdded(entries)
 	}
 	var named []Named
 	b := make([]byte, 0, 256)

@@ -14,6 +14,8 @@ import (
 func (e *Encoder) EncodeRecords(entries []Entry, form Form) ([]byte, error) {
 	if form == Full {
 		entries = e.withDerived(entries)
+	} else {
+		entries = withoutAdded(entries)
 	}
 	rows := -1
 	for _, en := range entries {

@@ -4,8 +4,10 @@
 // those into output entries. Each has implementations that run in libtorch
 // (TorchScript modules: Script, ScriptPre, ScriptPost, Pack, Unflatten) and
 // in Go (GoPredictor over core/engine; NativePre, MixedPre and NativePost
-// over core/native). core chooses one of each at load, from the "engine"
-// and "stages" options and the build; a call then runs them in order.
+// over core/native; for a model folder of current Ludwig, LudwigPre,
+// GraphPredictor and LudwigPost over core/pyproc and core/pt2, ludwig.go).
+// core chooses one of each at load, from the model, the "engine" and
+// "stages" options and the build; a call then runs them in order.
 //
 // Between stages the tensors travel as a Batch, which holds them in Go or
 // inside libtorch (a TorchScript stage's output dict) and converts them only

@@ -295,6 +295,73 @@ static void test_info(li_model *m) {
   expect_error(li_model_info(m, NULL, &err), LI_ERR_INVALID_ARGUMENT, &err, "out_json", "NULL out_json");
 }
 
+/* A model folder saved by Ludwig 0.17.10 with its model.pt2 (the graph
+ * runs in Go in both builds): LudwigModel.predict's columns, in its order,
+ * values within 1e-5 of its own (testdata/ludwig_model/concat/golden.json,
+ * first row). */
+static const char *LUDWIG_FOLDER = "testdata/ludwig_model/concat";
+static const char *LUDWIG_REQ =
+    "{\"yes_no\": [\"No\"], \"num_z\": [1.0778305359904163], \"num_mm\": [3.4200913554129837], "
+    "\"city\": [\"Paris\"], \"tags\": [\"c\"], \"words\": [\"dog blue \xc3\xa9" "t\xc3\xa9\"]}";
+
+static void test_ludwig_model(void) {
+  static const char *columns[] = {
+      "out_bin_probabilities", "out_bin_predictions", "out_num_predictions", "out_cat_predictions",
+      "out_cat_probabilities", "out_set_predictions", "out_set_probabilities",
+      "out_bin_probabilities_False", "out_bin_probabilities_True", "out_bin_probability",
+      "out_cat_probability", "out_cat_probabilities_mid", "out_cat_probabilities_high",
+      "out_cat_probabilities_low"};
+  static const char *values[] = {
+      "\"out_bin_probabilities\":[[0.203509", "\"out_bin_predictions\":[true]",
+      "\"out_num_predictions\":[17.3163", "\"out_cat_predictions\":[\"low\"]",
+      "\"out_cat_probabilities\":[[0.10505", "\"out_set_predictions\":[[\"p\",\"<UNK>\"]]",
+      "\"out_set_probabilities\":[[0.7565", "\"out_cat_probabilities_low\":[0.706025"};
+  char *err = NULL;
+  char opts_json[256];
+  snprintf(opts_json, sizeof opts_json, "{\"graph\": \"%s/model.pt2\"}", LUDWIG_FOLDER);
+  for (int pass = 0; pass < 2; pass++) {
+    li_model *m = NULL;
+    li_status st = li_load(LUDWIG_FOLDER, pass ? opts_json : NULL, &m, &err);
+    CHECK(st == LI_OK, "load %s (pass %d): %s", LUDWIG_FOLDER, pass, err);
+    if (st != LI_OK) {
+      li_free(err);
+      return;
+    }
+    char *info = NULL;
+    CHECK(li_model_info(m, &info, NULL) == LI_OK, "info");
+    CHECK(info && strstr(info, "\"kind\":\"ludwig_model\"") && strstr(info, "\"batch\":{\"fixed\":2}") &&
+              strstr(info, "\"ludwig_version\":\"0.17.10\""),
+          "ludwig model info: %s", info);
+    li_free(info);
+    li_infer_options opts = LI_INFER_OPTIONS_INIT;
+    opts.form = LI_FORM_FULL;
+    char *json = NULL;
+    CHECK(run(m, LUDWIG_REQ, NULL, 0, &opts, &json, &err) == LI_OK, "ludwig full: %s", err);
+    const char *at = json;
+    for (size_t i = 0; json && i < sizeof columns / sizeof *columns; i++) {
+      char key[64];
+      snprintf(key, sizeof key, "\"%s\":", columns[i]);
+      const char *p = strstr(json, key);
+      CHECK(p != NULL && p >= at, "column %s missing or out of order: %s", columns[i], json);
+      if (p) at = p;
+    }
+    for (size_t i = 0; json && i < sizeof values / sizeof *values; i++)
+      CHECK(strstr(json, values[i]) != NULL, "full lacks %s: %s", values[i], json);
+    free(json);
+    json = NULL;
+    CHECK(run(m, LUDWIG_REQ, NULL, 0, NULL, &json, &err) == LI_OK, "ludwig columns: %s", err);
+    CHECK(json && strstr(json, "\"out_cat_probabilities\":[[0.10505") && !strstr(json, "out_cat_probability\"") &&
+              !strstr(json, "out_bin_probabilities_True"),
+          "columns form: %s", json);
+    free(json);
+    li_close(m);
+  }
+  li_model *m = NULL;
+  err = NULL;
+  expect_error(li_load(LUDWIG_FOLDER, "{\"engine\": \"libtorch\"}", &m, &err), LI_ERR_INVALID_ARGUMENT, &err,
+               "always runs in Go", "ludwig model with engine libtorch");
+}
+
 int main(void) {
   test_versions();
   test_null_and_free();
@@ -330,6 +397,7 @@ int main(void) {
     free(json);
     li_close(v);
   }
+  test_ludwig_model();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

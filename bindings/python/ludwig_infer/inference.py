@@ -98,6 +98,11 @@ def _load_options(device, options):
     opts = dict(options)
     if device is not None:
         opts["device"] = str(device)
+    if opts.get("graph") is not None:
+        try:
+            opts["graph"] = os.fsdecode(os.fspath(opts["graph"]))
+        except TypeError:
+            raise InvalidArgumentError("graph must be a path, got %r" % (opts["graph"],)) from None
     if isinstance(opts.get("extensions"), (list, tuple)):
         try:
             opts["extensions"] = [os.fspath(e) for e in opts["extensions"]]
@@ -173,6 +178,12 @@ class InferenceModule:
                 ``"cuda:N"``; pre- and postprocessing run on the CPU.
             warmup: run every stage once at load (default True) so first calls are fast.
             extensions: custom-op libraries to load first, e.g. libtorchaudio.so.
+            graph: the ``model.pt2`` of a folder saved by Ludwig >= 0.13
+                (``ludwig export_model -f torch_export`` writes it elsewhere);
+                ``directory`` is then that folder, with the two JSON files.
+                A folder holding its ``model.pt2`` needs no option. Such a
+                model runs without libtorch, with ``LudwigModel.predict``'s
+                columns (``form="full"``: names and order).
         Raises NotFoundError, ModelError, InvalidArgumentError.
         """
         return cls(directory, device=device, **options)

@@ -160,3 +160,34 @@ def test_full_probability_of_nan_row_is_nan(models):
     full, _ = models("timeseries_input").predict(case["request"], return_type=dict, form="full")
     assert np.isnan(full["alarm_probabilities"][0]).all()
     assert np.isnan(full["alarm_probability"][0])
+
+
+def test_ludwig_model_folder(tmp_path):
+    """A model folder saved by Ludwig 0.17.10 with its model.pt2
+    (testdata/ludwig_model/concat): form="full" gives LudwigModel.predict's
+    columns, names and order; the graph option loads a model.pt2 kept
+    outside the folder."""
+    import json
+    import os
+    import shutil
+
+    from conftest import REPO
+
+    folder = os.path.join(REPO, "testdata", "ludwig_model", "concat")
+    with open(os.path.join(folder, "golden.json"), encoding="utf-8") as f:
+        g = json.load(f)
+    want = {name: values for name, values in g["columns"]}
+    for f in ("model_hyperparameters.json", "training_set_metadata.json"):
+        shutil.copy(os.path.join(folder, f), tmp_path)
+    import pathlib
+
+    for directory, options in ((folder, {}), (tmp_path, {"graph": pathlib.Path(folder) / "model.pt2"})):
+        with ludwig_infer.InferenceModule.from_directory(directory, **options) as m:
+            assert m.schema["artifact"]["kind"] == "ludwig_model"
+            assert m.schema["artifact"]["batch"] == {"fixed": 2}
+            full, _ = m.predict(g["records"], return_type=dict, form="full")
+            assert list(full) == list(want)
+            assert diff(full, want) == ""
+            columns, _ = m.predict(g["records"], return_type=dict)
+            assert list(columns) == [c for c in want if c.endswith(("_predictions", "_probabilities"))]
+            assert diff(columns, {c: want[c] for c in columns}) == ""

@@ -199,6 +199,7 @@ pub struct Options {
     warmup: Option<bool>,
     extensions: Vec<PathBuf>,
     engine: Option<String>,
+    graph: Option<PathBuf>,
 }
 
 impl Options {
@@ -236,6 +237,16 @@ impl Options {
         self
     }
 
+    /// The `model.pt2` of a model folder saved by Ludwig >= 0.13 (`ludwig
+    /// export_model -f torch_export` writes it elsewhere): [`Model::load`]
+    /// is then given the folder holding the two JSON files. A folder that
+    /// holds its `model.pt2` needs no option. Such a model runs in Go,
+    /// without libtorch, with `LudwigModel.predict`'s columns.
+    pub fn graph(mut self, path: impl Into<PathBuf>) -> Options {
+        self.graph = Some(path.into());
+        self
+    }
+
     /// The options JSON handed to `li_load`.
     pub fn to_json(&self) -> Result<String> {
         let mut m = Map::new();
@@ -244,6 +255,12 @@ impl Options {
         }
         if let Some(e) = &self.engine {
             m.insert("engine", e.as_str());
+        }
+        if let Some(g) = &self.graph {
+            let g = g.to_str().ok_or_else(|| {
+                Error::new(Status::InvalidArgument, format!("graph path {} is not valid UTF-8", g.display()))
+            })?;
+            m.insert("graph", g);
         }
         if let Some(w) = self.warmup {
             m.insert("warmup", w);

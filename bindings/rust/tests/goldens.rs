@@ -315,3 +315,39 @@ fn request_forms() {
         check(&parse(got.json()), &parse(&want), what);
     }
 }
+
+/// A model folder saved by Ludwig 0.17.10 with its model.pt2
+/// (testdata/ludwig_model/concat): the full form is LudwigModel.predict's
+/// columns, names and order; `Options::graph` loads a model.pt2 kept
+/// outside the folder.
+#[test]
+fn ludwig_model_folder_matches_ludwig_predict() {
+    let folder = testdata().join("ludwig_model").join("concat");
+    let g = parse(&std::fs::read_to_string(folder.join("golden.json")).unwrap());
+    let records = g.get("records").unwrap().to_string();
+    let cols = g.get("columns").and_then(Value::as_array).unwrap();
+    let want: Vec<&str> = cols.iter().map(|c| c.as_array().unwrap()[0].as_str().unwrap()).collect();
+    assert_eq!(want.len(), 14);
+    let dir = std::env::temp_dir().join(format!("li-ludwig-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["model_hyperparameters.json", "training_set_metadata.json"] {
+        std::fs::copy(folder.join(f), dir.join(f)).unwrap();
+    }
+    for (path, opts) in [(folder.clone(), Options::new()), (dir.clone(), Options::new().graph(folder.join("model.pt2")))] {
+        let m = Model::load(&path, opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let info = parse(&m.info_json().unwrap());
+        assert_eq!(info.get("artifact").and_then(|a| a.get("kind")).and_then(Value::as_str), Some("ludwig_model"));
+        let got = parse(m.predict_json(&records, Form::Full).unwrap().json());
+        let keys: Vec<&str> = got.as_object().unwrap().keys().collect();
+        assert_eq!(keys, want);
+        for c in cols {
+            let c = c.as_array().unwrap();
+            let name = c[0].as_str().unwrap();
+            check(got.get(name).unwrap(), &c[1], name);
+        }
+        let columns = parse(m.predict_json(&records, Form::Columns).unwrap().json());
+        let keys: Vec<&str> = columns.as_object().unwrap().keys().collect();
+        assert_eq!(keys, want.iter().copied().filter(|k| k.ends_with("_predictions") || k.ends_with("_probabilities")).collect::<Vec<_>>());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -243,6 +243,18 @@ def export_specs(model, work):
     return dict(zip(names, specs.values())) if len(names) == len(specs) else specs
 
 
+def copy_json_files(mdir, dest):
+    """Copies the saved folder's two JSON files to dest, without the paths of the training run."""
+    for f in ("model_hyperparameters.json", "training_set_metadata.json"):
+        with open(os.path.join(mdir, f)) as src:
+            data = json.load(src)
+        data.pop("data_train_parquet_fp", None)
+        data.pop("src", None)
+        with open(os.path.join(dest, f), "w") as dst:
+            json.dump(data, dst, indent=1, sort_keys=False)
+            dst.write("\n")
+
+
 def run_case(name, config, work):
     rows = rng_rows(60, seed=len(name))
     train = pd.DataFrame(rows)
@@ -279,14 +291,7 @@ def run_case(name, config, work):
 
     dest = os.path.join(OUT, name)
     os.makedirs(dest, exist_ok=True)
-    for f in ("model_hyperparameters.json", "training_set_metadata.json"):
-        with open(os.path.join(mdir, f)) as src:
-            data = json.load(src)
-        data.pop("data_train_parquet_fp", None)
-        data.pop("src", None)
-        with open(os.path.join(dest, f), "w") as dst:
-            json.dump(data, dst, indent=1, sort_keys=False)
-            dst.write("\n")
+    copy_json_files(mdir, dest)
     golden = {
         "ludwig_version": ludwig.__version__,
         "torch_version": torch.__version__,
