@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -165,7 +166,9 @@ def cell(r):
     if st == "export-failed":
         return "export failed: " + (r.get("error") or "")[:120].replace("|", "/")
     first = (r["failures"][0] if r["failures"] else "").replace("|", "/").replace("\n", " ")
-    return f"**{st}**: {first[:160]}"
+    # the message without the request/form prefix and the work dir's absolute paths
+    first = re.sub(r"\S*/cases/([^/\s]+)/", r"\1/", first.split("ludwig-infer predict: ", 1)[-1])
+    return f"**{st}**: {first[:220]}"
 
 
 def markdown(root, results):
