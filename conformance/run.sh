@@ -8,6 +8,9 @@
 #   conformance/run.sh --retrain ...   retrain and re-export even when the cache is current
 #   conformance/run.sh --list          list the cases
 #   conformance/run.sh --ludwig 0.11.0 ...
+#   conformance/run.sh --ludwig 0.17.10 ...
+#                                      current Ludwig (model folder + model.pt2): runs
+#                                      conformance/current/run.sh with the other arguments
 #                                      another Ludwig release: the profile folder
 #                                      conformance/profiles/<version>/ (its requirements.txt and
 #                                      constraints.txt), its own venv (<venv>-<version>) and work
@@ -37,6 +40,22 @@ VENV=${LI_CONFORMANCE_VENV:-$HERE/.venv}
 WORK=$HERE/work
 log() { echo "conformance: $*" >&2; }
 
+# Current Ludwig (0.13 and later: model folder + model.pt2) has its own suite, current/run.sh.
+ARGS=() CURRENT=
+if [[ "${LI_CONFORMANCE_LUDWIG:-}" == 0.1[3-9]* ]]; then CURRENT=$LI_CONFORMANCE_LUDWIG; fi
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ludwig) if [[ "${2:-}" == 0.1[3-9]* ]]; then CURRENT=$2; shift 2; continue; fi ;;
+    --ludwig=0.1[3-9]*) CURRENT=${1#--ludwig=}; shift; continue ;;
+  esac
+  ARGS+=("$1"); shift
+done
+if [ -n "$CURRENT" ]; then
+  [ "$CURRENT" = 0.17.10 ] || { log "Ludwig $CURRENT: only 0.17.10 has a profile of current Ludwig (current/run.sh)"; exit 2; }
+  exec "$HERE/current/run.sh" ${ARGS[@]+"${ARGS[@]}"}
+fi
+set -- ${ARGS[@]+"${ARGS[@]}"}
+
 RETRAIN=()
 CASES=()
 LUDWIG=${LI_CONFORMANCE_LUDWIG:-}
@@ -47,7 +66,7 @@ while [ $# -gt 0 ]; do
     --ludwig) [ $# -gt 0 ] || { log "--ludwig needs a version"; exit 2; }; LUDWIG=$1; shift ;;
     --ludwig=*) LUDWIG=${a#--ludwig=} ;;
     --list) cd "$HERE" && python3 -c 'import cases; print("\n".join(c["name"] + "\t" + c.get("note", "") for c in cases.CASES))'; exit 0 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) CASES+=("$a") ;;
   esac
 done

@@ -53,6 +53,9 @@ var atenAliases = map[string]string{
 	"not_equal": "ne", "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
 	"multiply": "mul", "divide": "div", "subtract": "sub", "true_divide": "div", "clip": "clamp",
 	"concat": "cat", "concatenate": "cat", "swapaxes": "transpose", "swapdims": "transpose",
+	// numel of a tensor with a symbolic (dynamic) batch: Ludwig's used_tokens counts its
+	// inputs' elements, so graphs exported with Dim("batch") hold it (bag, set, vector, text).
+	"sym_numel": "numel",
 }
 
 // resolve finds a node target's operator.
