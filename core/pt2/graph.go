@@ -417,6 +417,12 @@ func (p *Program) bindOutputs(c *compiler, pj *programJSON) error {
 }
 
 // node compiles one graph node.
+// schemaAliases maps an aten schema's parameter name to the name the
+// TorchScript operators (core/script) give the same parameter: pow's
+// exponent (pow.Tensor_Scalar, pow.Scalar, pow.Tensor_Tensor) is the
+// binary operators' other.
+var schemaAliases = map[string]string{"exponent": "other"}
+
 func (c *compiler) node(n *nodeJSON) (step, error) {
 	op, err := resolve(n.Target)
 	if err != nil {
@@ -430,7 +436,7 @@ func (c *compiler) node(n *nodeJSON) (step, error) {
 		}
 		idx := -1
 		for i, p := range op.Params {
-			if p == na.Name {
+			if p == na.Name || p == schemaAliases[na.Name] {
 				idx = i
 			}
 		}

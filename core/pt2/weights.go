@@ -3,6 +3,7 @@ package pt2
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ludwig-infer/ludwig-infer/core/kernels"
@@ -99,11 +100,11 @@ func rawTensor(data []byte, code int, sizes, strides []symIntJSON, off symIntJSO
 	avail := int64(len(data)) / es
 	n := int64(1)
 	last := offset
-	for i, d := range shape {
-		if d == 0 {
-			n = 0
-			break
-		}
+	dims := shape
+	if slices.Contains(shape, 0) {
+		n, dims = 0, nil // an empty tensor reads nothing (tabtransformer's empty_hidden [1, 0])
+	}
+	for i, d := range dims {
 		if n > kernels.MaxElements/d {
 			return nil, fmt.Errorf("shape %v is larger than %d elements", shape, kernels.MaxElements)
 		}

@@ -429,7 +429,12 @@ func replace(vs []Value) (Value, error) {
 // is returned. When self was taken by select/slice, the write reaches the
 // tensor it was taken from (kernels.CopyInto).
 func inPlace(name string) op {
-	return op{params: []string{"self", "other", "alpha"}, fn: func(vs []Value) (Value, error) {
+	return inPlaceWith(name, []string{"self", "other", "alpha"})
+}
+
+// inPlaceWith is inPlace for an operator whose parameters are params.
+func inPlaceWith(name string, params []string) op {
+	return op{params: params, fn: func(vs []Value) (Value, error) {
 		self, err := tensorArg(vs, 0)
 		if err != nil {
 			return nil, err
