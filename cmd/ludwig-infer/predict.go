@@ -446,11 +446,14 @@ func readBatches(rr rowReader, size int, out chan<- readResult, stop <-chan stru
 	}
 }
 
-// checkColumns reports input features with no column in the dataset.
+// checkColumns reports input features with no column in the dataset. A
+// column also counts under its sanitised name (request.Sanitize), which
+// is how Ludwig >= 0.13 model folders name a column like "Size (m2)".
 func checkColumns(schema *export.Schema, cols []string, dataset string) error {
 	have := map[string]bool{}
 	for _, c := range cols {
 		have[c] = true
+		have[request.Sanitize(c)] = true
 	}
 	var missing []string
 	for _, f := range schema.Inputs {
