@@ -39,6 +39,34 @@ func TestPowExponent(t *testing.T) {
 	}
 }
 
+// TestArangeEnd: arange.default's one bound is named end in the schema
+// (Ludwig 0.17's sequence masks: arange(end=sym_size)); the start is 0.
+func TestArangeEnd(t *testing.T) {
+	old := `{"target": "torch.ops.aten.clamp.default", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "max", "arg": {"as_float": "Infinity"}}]`
+	prog := strings.Replace(tinyProgram, old, `{"target": "torch.ops.aten.arange.default", "inputs": [{"name": "end", "arg": {"as_sym_int": {"as_name": "n"}}}, {"name": "device", "arg": {"as_device": {"type": "cpu", "index": null}}}, {"name": "pin_memory", "arg": {"as_bool": false}}]`, 1)
+	if prog == tinyProgram {
+		t.Fatal("tinyProgram changed: update this test")
+	}
+	data := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
+		if strings.HasSuffix(n, "models/model.json") {
+			return []byte(prog), true
+		}
+		return d, true
+	})
+	p, err := Read(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := kernels.New(tensor.Float32, []int{2})
+	out, err := p.Run(map[string]*kernels.Tensor{"num1": x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := out["1"]; c == nil || c.DType != tensor.Int64 || !slices.Equal(c.I64, []int64{0, 1}) {
+		t.Fatalf("arange = %+v, want int64 [0 1]", out["1"])
+	}
+}
+
 // TestEmptyWeight: a weight with a zero dimension (Ludwig's
 // tabtransformer combiner's empty_hidden, [1, 0], strides [1, 1], an
 // empty record) reads as an empty tensor of its shape.

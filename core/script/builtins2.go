@@ -467,6 +467,9 @@ func arange(vs []Value) (Value, error) {
 	if end == nil {
 		start, end = int64(0), start
 	}
+	if start == nil {
+		start = int64(0) // arange.default's schema names its one bound end (exported graphs)
+	}
 	if step == nil {
 		step = int64(1)
 	}
