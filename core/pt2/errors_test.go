@@ -184,10 +184,12 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-func TestTinyProgram(t *testing.T) {
+// readProgram reads concat_fixed with its program replaced by prog.
+func readProgram(t *testing.T, prog string) *Program {
+	t.Helper()
 	data := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
 		if strings.HasSuffix(n, "models/model.json") {
-			return []byte(tinyProgram), true
+			return []byte(prog), true
 		}
 		return d, true
 	})
@@ -195,6 +197,11 @@ func TestTinyProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+func TestTinyProgram(t *testing.T) {
+	p := readProgram(t, tinyProgram)
 	if strings.Join(p.Outputs, " ") != "0 1 2" || p.Batch != (Batch{2, 2}) || p.Inputs[0].Name != "num1" {
 		t.Fatalf("outputs %v batch %+v inputs %+v", p.Outputs, p.Batch, p.Inputs)
 	}

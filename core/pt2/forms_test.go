@@ -9,25 +9,22 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
+// withClampReplaced reads tinyProgram with its clamp node (c, from b)
+// replaced by node, whose output is named c too.
+func withClampReplaced(t *testing.T, node string) *Program {
+	t.Helper()
+	clamp := `{"target": "torch.ops.aten.clamp.default", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "max", "arg": {"as_float": "Infinity"}}]`
+	if !strings.Contains(tinyProgram, clamp) {
+		t.Fatal("tinyProgram changed: update withClampReplaced")
+	}
+	return readProgram(t, strings.Replace(tinyProgram, clamp, node, 1))
+}
+
 // TestPowExponent: pow's schema names its second operand exponent
 // (pow.Tensor_Scalar, as tabnet's entmax calls it in Ludwig 0.17's
 // graphs); it reaches the operator's other (schemaAliases).
 func TestPowExponent(t *testing.T) {
-	old := `{"target": "torch.ops.aten.clamp.default", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "max", "arg": {"as_float": "Infinity"}}]`
-	if !strings.Contains(tinyProgram, old) {
-		t.Fatal("tinyProgram changed: update this test")
-	}
-	prog := strings.Replace(tinyProgram, old, `{"target": "torch.ops.aten.pow.Tensor_Scalar", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "exponent", "arg": {"as_float": 3.0}}]`, 1)
-	data := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
-		if strings.HasSuffix(n, "models/model.json") {
-			return []byte(prog), true
-		}
-		return d, true
-	})
-	p, err := Read(data, DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := withClampReplaced(t, `{"target": "torch.ops.aten.pow.Tensor_Scalar", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "exponent", "arg": {"as_float": 3.0}}]`)
 	x, _ := kernels.New(tensor.Float32, []int{2})
 	copy(x.F32, []float32{1.5, -2})
 	out, err := p.Run(map[string]*kernels.Tensor{"num1": x})
@@ -42,21 +39,7 @@ func TestPowExponent(t *testing.T) {
 // TestArangeEnd: arange.default's one bound is named end in the schema
 // (Ludwig 0.17's sequence masks: arange(end=sym_size)); the start is 0.
 func TestArangeEnd(t *testing.T) {
-	old := `{"target": "torch.ops.aten.clamp.default", "inputs": [{"name": "self", "arg": {"as_tensor": {"name": "b"}}}, {"name": "max", "arg": {"as_float": "Infinity"}}]`
-	prog := strings.Replace(tinyProgram, old, `{"target": "torch.ops.aten.arange.default", "inputs": [{"name": "end", "arg": {"as_sym_int": {"as_name": "n"}}}, {"name": "device", "arg": {"as_device": {"type": "cpu", "index": null}}}, {"name": "pin_memory", "arg": {"as_bool": false}}]`, 1)
-	if prog == tinyProgram {
-		t.Fatal("tinyProgram changed: update this test")
-	}
-	data := rezip(t, "concat_fixed", func(n string, d []byte) ([]byte, bool) {
-		if strings.HasSuffix(n, "models/model.json") {
-			return []byte(prog), true
-		}
-		return d, true
-	})
-	p, err := Read(data, DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := withClampReplaced(t, `{"target": "torch.ops.aten.arange.default", "inputs": [{"name": "end", "arg": {"as_sym_int": {"as_name": "n"}}}, {"name": "device", "arg": {"as_device": {"type": "cpu", "index": null}}}, {"name": "pin_memory", "arg": {"as_bool": false}}]`)
 	x, _ := kernels.New(tensor.Float32, []int{2})
 	out, err := p.Run(map[string]*kernels.Tensor{"num1": x})
 	if err != nil {

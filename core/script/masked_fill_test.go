@@ -26,7 +26,8 @@ func TestMaskedFillInPlace(t *testing.T) {
 	}
 	small, _ := kernels.New(tensor.Float32, []int{2})
 	big, _ := kernels.New(tensor.Bool, []int{3, 2})
-	if _, err := ops["masked_fill_"].fn([]Value{small, big, 0.0}); err == nil {
-		t.Fatal("a mask broadcasting self to a larger shape was accepted")
+	_, err = ops["masked_fill_"].fn([]Value{small, big, 0.0})
+	if want := "masked_fill: mask of shape [3 2] does not broadcast to [2]"; err == nil || err.Error() != want {
+		t.Fatalf("mask broadcasting self: got %v, want %q", err, want)
 	}
 }
