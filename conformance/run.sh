@@ -9,8 +9,10 @@
 #   conformance/run.sh --list          list the cases
 #   conformance/run.sh --ludwig 0.11.0 ...
 #   conformance/run.sh --ludwig 0.17.10 ...
-#                                      current Ludwig (model folder + model.pt2): runs
-#                                      conformance/current/run.sh with the other arguments
+#                                      current Ludwig (0.13 and later: model folder + model.pt2):
+#                                      runs conformance/current/run.sh --version <version> with
+#                                      the other arguments (profiles: 0.13.0, 0.14.1, 0.15.1,
+#                                      0.16.2, 0.17.10)
 #                                      another Ludwig release: the profile folder
 #                                      conformance/profiles/<version>/ (its requirements.txt and
 #                                      constraints.txt), its own venv (<venv>-<version>) and work
@@ -51,8 +53,7 @@ while [ $# -gt 0 ]; do
   ARGS+=("$1"); shift
 done
 if [ -n "$CURRENT" ]; then
-  [ "$CURRENT" = 0.17.10 ] || { log "Ludwig $CURRENT: only 0.17.10 has a profile of current Ludwig (current/run.sh)"; exit 2; }
-  exec "$HERE/current/run.sh" ${ARGS[@]+"${ARGS[@]}"}
+  exec "$HERE/current/run.sh" --version "$CURRENT" ${ARGS[@]+"${ARGS[@]}"}
 fi
 set -- ${ARGS[@]+"${ARGS[@]}"}
 

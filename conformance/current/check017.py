@@ -1,4 +1,4 @@
-"""ludwig-infer side of the 0.17.10 suite: run every case's exports through the
+"""ludwig-infer side of the current-Ludwig suite (0.13 and later; profiles 0.13.0-0.17.10): run every case's exports through the
 `ludwig-infer predict` command and compare with what LudwigModel.predict answered.
 
 Standard library only (runs with any python3; never imports torch): for each case of
@@ -20,7 +20,7 @@ each request (held_out, single, b1, b2, b5, b1000), it runs
   decision margin (expected.json "margins") is below 1e-5 is reported as a note, not counted.
 
 Usage: python3 check017.py --work DIR [--cli PATH] [--timing] [CASE ...]
-Prints one line per case and export, then `conformance 0.17.10: N passed, N failed, N ludwig-failed`;
+Prints one line per case and export, then `conformance <release>: N passed, N failed, N ludwig-failed`;
 writes <work>/results.json. Exit status 0 when nothing failed, 1 otherwise.
 """
 
@@ -242,8 +242,17 @@ def main():
         json.dump(results, fh, indent=1)
     with open(os.path.join(args.work, "results.md"), "w") as fh:
         fh.write(markdown(root, results))
-    print(f"conformance 0.17.10: {passed} passed, {failed} failed, {lfailed} ludwig-failed")
+    print(f"conformance {ludwig_release(args.work)}: {passed} passed, {failed} failed, {lfailed} ludwig-failed")
     return 1 if failed else 0
+
+
+def ludwig_release(work):
+    """The Ludwig release the work dir was made with (its versions.json), "?" when unknown."""
+    try:
+        with open(os.path.join(work, "versions.json")) as fh:
+            return json.load(fh).get("ludwig", "?")
+    except (OSError, ValueError):
+        return "?"
 
 
 if __name__ == "__main__":

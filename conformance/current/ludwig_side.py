@@ -1,6 +1,7 @@
-"""Ludwig 0.17.10 side of the conformance suite: train, save, export, record predict.
+"""Current Ludwig's side of the conformance suite (0.13 and later; written for 0.17.10): train,
+save, export, record predict.
 
-Runs in the 0.17.10 venv (profiles/0.17.10). For each case of cases017.py it writes
+Runs in the release's venv (profiles/<release>). For each case of cases017.py it writes
 <work>/cases/<name>/:
 
   model/           LudwigModel.save(model/): the model folder of current Ludwig
@@ -257,7 +258,7 @@ SKIP_SAVES = ("training_description", "training_statistics", "model", "progress"
 
 
 def train_model(case, case_dir, seed):
-    """Trains the case's tiny model on <case_dir>/train.csv (combiner: the case's, else 0.17's default)."""
+    """Trains the case's tiny model on <case_dir>/train.csv (combiner: the case's, else the release's default)."""
     config = copy.deepcopy({"input_features": case["inputs"], "output_features": case["outputs"], "trainer": TRAINER})
     if case.get("combiner"):
         config["combiner"] = copy.deepcopy(case["combiner"])

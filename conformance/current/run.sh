@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# conformance/current/run.sh - ludwig-infer against current Ludwig (0.17.10): model folder + model.pt2.
-# Also reached as `conformance/run.sh --ludwig 0.17.10 ...`.
+# conformance/current/run.sh - ludwig-infer against current Ludwig (0.13 and later): model folder +
+# model.pt2. Also reached as `conformance/run.sh --ludwig <version> ...`.
 #
-#   conformance/current/run.sh                 venv (first run only), Ludwig side (train, save,
+#   conformance/current/run.sh [--version V]   the Ludwig release (default 0.17.10; any release with
+#                                              a folder conformance/profiles/V/: 0.13.0, 0.14.1,
+#                                              0.15.1, 0.16.2, 0.17.10):
+#                                              venv (first run only), Ludwig side (train, save,
 #                                              export with the stock command and with
 #                                              python -m ludwig_infer.export, record
 #                                              LudwigModel.predict; cached per case), build the
@@ -17,36 +20,38 @@
 # Exit status: 0 all compared cases pass; 1 ludwig-infer differs or fails; 2 setup failed.
 #
 # Environment:
-#   LI_CONFORMANCE_VENV_017  the venv (default $HOME/.cache/ludwig-infer/ludwig-0.17.10-venv); made when
-#                            it lacks ludwig-0.17.10 (profiles/0.17.10: requirements.txt + constraints.txt)
+#   LI_CONFORMANCE_VENV_CURRENT  the venv (default $HOME/.cache/ludwig-infer/ludwig-V-venv); made when
+#                            it lacks ludwig-V (profiles/V: requirements.txt + constraints.txt)
 #   LI_CONFORMANCE_PYTHON    Python 3.12 for a new venv (default: pyenv's 3.12, else python3.12)
 #   LUDWIG_INFER_CLI         the ludwig-infer to check (default: built here with CGO_ENABLED=0,
-#                            no libtorch, into conformance/work-0.17.10/ludwig-infer)
+#                            no libtorch, into conformance/work-V/ludwig-infer)
 #
-# Outputs (gitignored): conformance/work-0.17.10/ (exports carry Ludwig's source lines).
+# Outputs (gitignored): conformance/work-V/ (exports carry Ludwig's source lines).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONF=$(dirname "$HERE")
 ROOT=$(dirname "$CONF")
 VERSION=0.17.10
-PROFILE=$CONF/profiles/$VERSION
-VENV=${LI_CONFORMANCE_VENV_017:-$HOME/.cache/ludwig-infer/ludwig-$VERSION-venv}
-WORK=$CONF/work-$VERSION
-log() { echo "conformance $VERSION: $*" >&2; }
-
 RETRAIN=() TIMING=() PROBE=() CASES=()
 while [ $# -gt 0 ]; do
   a=$1; shift
   case "$a" in
+    --version) VERSION=${1:?--version needs a release}; shift ;;
+    --version=*) VERSION=${a#--version=} ;;
     --retrain) RETRAIN=(--retrain) ;;
     --timing) TIMING=(--timing) ;;
     --cli-probe) PROBE=(--cli-probe) ;;
     --list) cd "$HERE" && python3 -c 'import cases017; print("\n".join(c["name"] + "\t" + c.get("note", "") for c in cases017.CASES))'; exit 0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) CASES+=("$a") ;;
   esac
 done
+PROFILE=$CONF/profiles/$VERSION
+VENV=${LI_CONFORMANCE_VENV_CURRENT:-$HOME/.cache/ludwig-infer/ludwig-$VERSION-venv}
+WORK=$CONF/work-$VERSION
+log() { echo "conformance $VERSION: $*" >&2; }
+[ -f "$PROFILE/requirements.txt" ] || { log "no profile for Ludwig $VERSION (conformance/profiles/$VERSION/requirements.txt)"; exit 2; }
 T0=$(date +%s)
 
 # --- 1. the venv -------------------------------------------------------------------------
