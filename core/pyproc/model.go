@@ -68,7 +68,10 @@ type rawFeature struct {
 	Threshold     *float64        `json:"threshold"`
 	Clip          []float64       `json:"clip"`
 	Calibration   bool            `json:"calibration"`
-	Decoder       struct {
+	Loss          struct {
+		Type string `json:"type"`
+	} `json:"loss"`
+	Decoder struct {
 		Type string `json:"type"`
 	} `json:"decoder"`
 }

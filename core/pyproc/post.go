@@ -28,6 +28,10 @@ type outputFeature struct {
 	hasBool2Str bool
 	// seqLength is the metadata's max_sequence_length (sequence outputs).
 	seqLength int
+	// corn: a category output trained with the CORN loss (ordinal
+	// regression), whose predict module reads the logits as cumulative
+	// probabilities.
+	corn bool
 }
 
 func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
@@ -61,6 +65,7 @@ func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
 			return nil, f.err("%s has no idx2str", MetadataFile)
 		}
 		f.labels = fm.Idx2Str
+		f.corn = rf.Type == "category" && rf.Loss.Type == "corn"
 	case "sequence", "text":
 		if len(fm.Idx2Str) == 0 || fm.MaxSequenceLength == nil {
 			return nil, f.err("%s has no idx2str/max_sequence_length", MetadataFile)
@@ -166,8 +171,8 @@ func (f *outputFeature) postprocess(t tensor.Tensor, rows int) (base, derived []
 		if w != len(f.labels) {
 			return shapeErr(": %d classes, the vocabulary has %d", w, len(f.labels))
 		}
-		base, derived = f.category(x, w)
-		return base, derived, nil
+		base, derived, err = f.category(x, w)
+		return base, derived, err
 	case "set":
 		if w != len(f.labels) {
 			return shapeErr(": %d classes, the vocabulary has %d", w, len(f.labels))
@@ -283,16 +288,47 @@ func argmax(x []float32) int {
 	return best
 }
 
+// cumulative32 is the CORN loss's reading of a row of logits: the running
+// product (float32, left to right) of their sigmoids, and the number of
+// those products above 0.5, which is the predicted level.
+func cumulative32(x []float32) ([]float32, int) {
+	out := make([]float32, len(x))
+	level := 0
+	acc := float32(1)
+	for i, v := range x {
+		acc *= sigmoid32(v)
+		out[i] = acc
+		if acc > 0.5 {
+			level++
+		}
+	}
+	return out, level
+}
+
 // category: softmax, argmax's label, the probabilities, the largest
-// probability, then one column per label of idx2str.
-func (f *outputFeature) category(x []float32, w int) (base, derived []Column) {
+// probability, then one column per label of idx2str. With the CORN loss the
+// probabilities are cumulative (cumulative32) and the label is idx2str at
+// the predicted level; a level past the vocabulary (every product above
+// 0.5) has no label, where LudwigModel.predict raises IndexError: an error
+// naming the row.
+func (f *outputFeature) category(x []float32, w int) (base, derived []Column, err error) {
 	n := len(x) / max(w, 1)
 	preds := make([]string, n)
 	probs := make([][]float32, n)
 	prob := make([]float32, n)
 	for i := range n {
-		p := softmax32(x[i*w : (i+1)*w])
-		k := argmax(p)
+		var p []float32
+		var k int
+		if f.corn {
+			p, k = cumulative32(x[i*w : (i+1)*w])
+			if k >= len(f.labels) {
+				return nil, nil, status.Errorf(status.Runtime, "output feature %q (category, corn loss): row %d: all %d cumulative probabilities are above 0.5, so the predicted level %d has no label in idx2str (LudwigModel.predict raises IndexError)", f.name, i, w, k)
+			}
+			preds[i], probs[i], prob[i] = f.labels[k], p, maxf32(p)
+			continue
+		}
+		p = softmax32(x[i*w : (i+1)*w])
+		k = argmax(p)
 		preds[i], probs[i], prob[i] = f.labels[k], p, p[k]
 	}
 	derived = []Column{{f.name, "probability", prob}}
@@ -303,7 +339,15 @@ func (f *outputFeature) category(x []float32, w int) (base, derived []Column) {
 		}
 		derived = append(derived, Column{f.name, "probabilities_" + label, pj})
 	}
-	return []Column{{f.name, "predictions", preds}, {f.name, "probabilities", probs}}, derived
+	return []Column{{f.name, "predictions", preds}, {f.name, "probabilities", probs}}, derived, nil
+}
+
+func maxf32(x []float32) float32 {
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	return m
 }
 
 // set: sigmoid per label; the labels at or above the threshold and their

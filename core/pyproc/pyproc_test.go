@@ -326,3 +326,44 @@ func TestPyLower(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryCornLoss: a category output trained with the CORN loss reads
+// its logits as cumulative probabilities, cumprod(sigmoid), and predicts the
+// number of them above 0.5 (Ludwig's _CategoryPredict with
+// use_cumulative_probs); a level past the vocabulary is an error naming the row.
+func TestCategoryCornLoss(t *testing.T) {
+	m, err := tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`,
+		`{"name": "y", "type": "category", "loss": {"type": "corn"}}`, cityMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := func(p float64) float32 { return float32(math.Log(p / (1 - p))) }
+	// row 0: sigmoids 0.9, 0.5, 0.8 -> products 0.9, 0.45, 0.36: level 1 (Rome)
+	// row 1: sigmoids 0.3, ... -> level 0 (Paris) although later sigmoids are large
+	rows := []float32{lg(0.9), 0, lg(0.8), lg(0.3), lg(0.99), lg(0.99)}
+	cols, err := m.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor(rows, 2, 3), true }, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cols[0].Name(), " ", cols[0].Value); got != "y_predictions [Rome Paris]" {
+		t.Errorf("predictions: %s", got)
+	}
+	want := [][]float64{{0.9, 0.45, 0.36}, {0.3, 0.297, 0.29403}}
+	probs := cols[1].Value.([][]float32)
+	for i := range want {
+		for j := range want[i] {
+			if !close32(float64(probs[i][j]), want[i][j]) {
+				t.Errorf("probabilities[%d][%d] = %v, want %v", i, j, probs[i][j], want[i][j])
+			}
+		}
+	}
+	// _probability is the largest (the first) cumulative probability.
+	if p := cols[2].Value.([]float32); cols[2].Name() != "y_probability" || !close32(float64(p[0]), 0.9) || !close32(float64(p[1]), 0.3) {
+		t.Errorf("%s %v", cols[2].Name(), cols[2].Value)
+	}
+	// every product above 0.5: level 3 of a 3-label vocabulary
+	_, err = m.Postprocess(func(string) (tensor.Tensor, bool) {
+		return float32Tensor([]float32{0, 0, 0, lg(0.99), lg(0.99), lg(0.99)}, 2, 3), true
+	}, 2)
+	wantErr(t, err, status.Runtime, `output feature "y" (category, corn loss): row 1: all 3 cumulative probabilities are above 0.5, so the predicted level 3 has no label`)
+}
