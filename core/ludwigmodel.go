@@ -10,6 +10,7 @@ import (
 	"github.com/ludwig-infer/ludwig-infer/core/pt2"
 	"github.com/ludwig-infer/ludwig-infer/core/pyproc"
 	"github.com/ludwig-infer/ludwig-infer/core/request"
+	"github.com/ludwig-infer/ludwig-infer/core/safetensors"
 	"github.com/ludwig-infer/ludwig-infer/core/stage"
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 )
@@ -161,9 +162,92 @@ func loadLudwig(lf *ludwigFolder, opts LoadOptions) (*Model, error) {
 			return nil, err
 		}
 	}
+	if names := pm.CalibratedOutputs(); len(names) > 0 {
+		temps, err := calibrationTemperatures(lf.dir, pred, names)
+		if err != nil {
+			return nil, err
+		}
+		if err := pm.SetTemperatures(temps); err != nil {
+			return nil, err
+		}
+	}
 	m.info = m.ludwigInfo(pm, pred, kind)
 	logf(LogInfo, "loaded %s (Ludwig model folder, graph %s, %s, in Go)", lf.dir, lf.graph, kind)
 	return m, nil
+}
+
+// temperatureParam is the name, inside Ludwig's ECD module, of the
+// calibration temperature of output feature name: output features live in
+// a LudwigFeatureDict, whose keys replace "." by "__ludwig_punct_period__"
+// and end in "__ludwig".
+func temperatureParam(name string) string {
+	return "output_features.module_dict." + strings.ReplaceAll(name, ".", "__ludwig_punct_period__") +
+		"__ludwig._calibration_module.temperature"
+}
+
+// calibrationTemperatures reads the temperature of each calibrated output
+// feature: from the graph's parameters (torch.export lifts it although no
+// node reads it; a module that wraps Ludwig's adds a prefix, so the name
+// may be a suffix after a "."), else from model_weights.safetensors in
+// the folder (or its "model" subfolder). None found is status.Model naming
+// the feature and where it looked.
+func calibrationTemperatures(dir string, pred stage.Predictor, names []string) (map[string]float32, error) {
+	out := map[string]float32{}
+	var graphNames []string
+	var g *pt2.Program
+	if gp, ok := pred.(*stage.GraphPredictor); ok {
+		g, graphNames = gp.P, gp.P.ParameterNames()
+	}
+	var weights *safetensors.File
+	for _, d := range []string{dir, filepath.Join(dir, "model")} {
+		p := filepath.Join(d, "model_weights.safetensors")
+		if !fileExists(p) {
+			continue
+		}
+		f, err := safetensors.Open(p)
+		if err != nil {
+			return nil, status.Errorf(status.Model, "calibration: %v", err)
+		}
+		defer f.Close()
+		weights = f
+		break
+	}
+	for _, name := range names {
+		want := temperatureParam(name)
+		if fqn, ok := paramBySuffix(graphNames, want); ok {
+			t, _ := g.Parameter(fqn)
+			if t.Numel() != 1 {
+				return nil, status.Errorf(status.Model, "output feature %q: calibration temperature %s has %d values, want 1", name, fqn, t.Numel())
+			}
+			out[name] = float32(t.At(0))
+			continue
+		}
+		if weights != nil {
+			if fqn, ok := paramBySuffix(weights.Names(), want); ok {
+				v, err := weights.Float32s(fqn)
+				if err != nil {
+					return nil, status.Errorf(status.Model, "output feature %q: calibration: %v", name, err)
+				}
+				if len(v) != 1 {
+					return nil, status.Errorf(status.Model, "output feature %q: calibration temperature %s has %d values, want 1", name, fqn, len(v))
+				}
+				out[name] = v[0]
+				continue
+			}
+		}
+		return nil, status.Errorf(status.Model, "output feature %q: calibration is on, but neither %s's parameters nor a model_weights.safetensors in %s hold %s", name, GraphFile, dir, want)
+	}
+	return out, nil
+}
+
+// paramBySuffix finds the name that is want or ends in "."+want.
+func paramBySuffix(names []string, want string) (string, bool) {
+	for _, n := range names {
+		if n == want || strings.HasSuffix(n, "."+want) {
+			return n, true
+		}
+	}
+	return "", false
 }
 
 // checkGraphInputs checks that the graph takes the tensors the

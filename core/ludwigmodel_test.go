@@ -42,7 +42,7 @@ type goldenColumn struct {
 }
 
 // ludwigCases are the committed model folders (testdata/ludwig_model).
-var ludwigCases = []string{"concat", "text_cnn", "ft_transformer", "every_type"}
+var ludwigCases = []string{"concat", "text_cnn", "ft_transformer", "every_type", "calibrated"}
 
 func loadLudwigGolden(t *testing.T) (ludwigGolden, []goldenColumn) {
 	t.Helper()

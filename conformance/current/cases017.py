@@ -97,6 +97,12 @@ def _new_cases():
         note="text input, rnn (lstm) encoder")
     add("text_out", [base.number("num_in"), base.category("cat_in")], [base.text("txt_out", output=True)],
         note="text output (generator decoder): <f>_predictions tokens, <f>_response, <f>_probability")
+    add("category_corn", [base.number("num_in"), base.category("cat_in")],
+        [base.category("level", output=True, vocab_size=4, loss={"type": "corn"})],
+        note="category output with the CORN loss: cumulative probabilities, level = count above 0.5")
+    add("calibrated", [base.number("num_in"), base.category("cat_in")],
+        [base.binary("bin_out", calibration=True), base.category("cat_out", output=True, calibration=True)],
+        note="binary and category outputs with calibration: true (temperature scaling fit on the validation split)")
     return out
 
 

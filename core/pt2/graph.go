@@ -65,10 +65,31 @@ type Program struct {
 	// Ops lists the graph's op overloads, sorted, once each.
 	Ops []string
 
+	params  map[string]*kernels.Tensor // the lifted parameters and buffers, by fully qualified name
 	steps   []step
 	frame   []Value // initial slots: weights and constants bound
 	inSlot  []int
 	outSlot []int
+}
+
+// Parameter returns a parameter or buffer the program takes, by its fully
+// qualified name in the exported module ("output_features.module_dict.
+// y__ludwig._calibration_module.temperature"), including those no node
+// reads (torch.export lifts every parameter). The tensor is shared: do not
+// modify it.
+func (p *Program) Parameter(fqn string) (*kernels.Tensor, bool) {
+	t, ok := p.params[fqn]
+	return t, ok
+}
+
+// ParameterNames lists the names Parameter knows, sorted.
+func (p *Program) ParameterNames() []string {
+	out := make([]string, 0, len(p.params))
+	for n := range p.params {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // argv is a compiled argument: a slot of the frame, a constant, or a list
@@ -215,6 +236,12 @@ func (p *Program) bindInputs(c *compiler, pj *programJSON, weights map[string]*k
 		t, ok := weights[fqn]
 		if !ok {
 			return fmt.Errorf("the weights have no %q (input %s)", truncate(fqn, 80), truncate(node, 60))
+		}
+		if s.Parameter != nil || s.Buffer != nil {
+			if p.params == nil {
+				p.params = map[string]*kernels.Tensor{}
+			}
+			p.params[fqn] = t
 		}
 		slot, err := c.define(node)
 		if err != nil {

@@ -32,6 +32,11 @@ type outputFeature struct {
 	// regression), whose predict module reads the logits as cumulative
 	// probabilities.
 	corn bool
+	// calibrated: calibration is on (binary and category outputs); the
+	// logits are divided by temperature, a learned weight the loader
+	// reads (SetTemperatures), before sigmoid/softmax.
+	calibrated  bool
+	temperature float32
 }
 
 func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
@@ -44,7 +49,10 @@ func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
 		f.threshold = *rf.Threshold
 	}
 	if rf.Calibration {
-		return nil, f.err("calibration is on: its temperature is a learned weight that the JSON files do not hold")
+		if rf.Type != "binary" && rf.Type != "category" {
+			return nil, f.err("calibration is on: Ludwig calibrates binary and category outputs only")
+		}
+		f.calibrated = true
 	}
 	switch rf.Type {
 	case "binary":
@@ -85,6 +93,41 @@ func (f *outputFeature) err(format string, args ...any) error {
 	return status.Errorf(status.Model, "output feature %q (%s): %s", f.name, f.typ, fmt.Sprintf(format, args...))
 }
 
+// CalibratedOutputs lists the output features with calibration on, in
+// config order: their temperatures must be set (SetTemperatures) before
+// Postprocess.
+func (m *Model) CalibratedOutputs() []string {
+	var out []string
+	for _, f := range m.outputs {
+		if f.calibrated {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// SetTemperatures sets the calibration temperature of every calibrated
+// output feature, by name (Ludwig's TemperatureScaling: the logits are
+// divided by it). A missing feature, or a temperature that is not a finite
+// non-zero number, is status.Model. Call it once, after Parse and before
+// the Model is shared.
+func (m *Model) SetTemperatures(t map[string]float32) error {
+	for _, f := range m.outputs {
+		if !f.calibrated {
+			continue
+		}
+		v, ok := t[f.name]
+		if !ok {
+			return f.err("calibration is on but the model's weights have no temperature for it")
+		}
+		if v == 0 || math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return f.err("calibration temperature %v is not a finite non-zero number", v)
+		}
+		f.temperature = v
+	}
+	return nil
+}
+
 // OutputNames lists the graph outputs Postprocess reads, "<feature>::logits"
 // per output feature.
 func (m *Model) OutputNames() []string {
@@ -107,6 +150,9 @@ func (m *Model) OutputNames() []string {
 func (m *Model) Postprocess(get func(name string) (tensor.Tensor, bool), rows int) ([]Column, error) {
 	var base, derived []Column
 	for _, f := range m.outputs {
+		if f.calibrated && f.temperature == 0 {
+			return nil, f.err("calibration is on and no temperature was set (SetTemperatures)")
+		}
 		name := f.name + "::logits"
 		t, ok := get(name)
 		if !ok {
@@ -205,7 +251,7 @@ func (f *outputFeature) binary(x []float32) (base, derived []Column) {
 	preds := make([]bool, n)
 	labels := make([]string, n)
 	for i, l := range x {
-		p := sigmoid32(l)
+		p := sigmoid32(f.scale(l))
 		preds[i] = float64(p) >= f.threshold
 		labels[i] = f.labels[b2u(preds[i])]
 		probs[i] = []float32{1 - p, p}
@@ -288,15 +334,46 @@ func argmax(x []float32) int {
 	return best
 }
 
-// cumulative32 is the CORN loss's reading of a row of logits: the running
+// scale divides a logit by the calibration temperature (float32, as
+// torch.div), or returns it as it is when calibration is off.
+func (f *outputFeature) scale(v float32) float32 {
+	if f.calibrated {
+		return v / f.temperature
+	}
+	return v
+}
+
+// scaleRow is scale over a row, in a new slice when calibrated.
+func (f *outputFeature) scaleRow(x []float32) []float32 {
+	if !f.calibrated {
+		return x
+	}
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = v / f.temperature
+	}
+	return out
+}
+
+// cumulative is the CORN loss's reading of a row of logits: the running
 // product (float32, left to right) of their sigmoids, and the number of
-// those products above 0.5, which is the predicted level.
-func cumulative32(x []float32) ([]float32, int) {
+// those products above 0.5, which is the predicted level. Calibrated, the
+// products are of the row's softmax instead (Ludwig applies its
+// calibration module, which softmaxes, in place of the sigmoid).
+func (f *outputFeature) cumulative(x []float32) ([]float32, int) {
+	p := x
+	if f.calibrated {
+		p = softmax32(x)
+	}
 	out := make([]float32, len(x))
 	level := 0
 	acc := float32(1)
-	for i, v := range x {
-		acc *= sigmoid32(v)
+	for i, v := range p {
+		if f.calibrated {
+			acc *= v
+		} else {
+			acc *= sigmoid32(v)
+		}
 		out[i] = acc
 		if acc > 0.5 {
 			level++
@@ -307,7 +384,7 @@ func cumulative32(x []float32) ([]float32, int) {
 
 // category: softmax, argmax's label, the probabilities, the largest
 // probability, then one column per label of idx2str. With the CORN loss the
-// probabilities are cumulative (cumulative32) and the label is idx2str at
+// probabilities are cumulative (cumulative) and the label is idx2str at
 // the predicted level; a level past the vocabulary (every product above
 // 0.5) has no label, where LudwigModel.predict raises IndexError: an error
 // naming the row.
@@ -319,15 +396,16 @@ func (f *outputFeature) category(x []float32, w int) (base, derived []Column, er
 	for i := range n {
 		var p []float32
 		var k int
+		row := f.scaleRow(x[i*w : (i+1)*w])
 		if f.corn {
-			p, k = cumulative32(x[i*w : (i+1)*w])
+			p, k = f.cumulative(row)
 			if k >= len(f.labels) {
 				return nil, nil, status.Errorf(status.Runtime, "output feature %q (category, corn loss): row %d: all %d cumulative probabilities are above 0.5, so the predicted level %d has no label in idx2str (LudwigModel.predict raises IndexError)", f.name, i, w, k)
 			}
 			preds[i], probs[i], prob[i] = f.labels[k], p, maxf32(p)
 			continue
 		}
-		p = softmax32(x[i*w : (i+1)*w])
+		p = softmax32(row)
 		k = argmax(p)
 		preds[i], probs[i], prob[i] = f.labels[k], p, p[k]
 	}

@@ -245,8 +245,8 @@ func TestModelErrors(t *testing.T) {
 	wantErr(t, err, status.Model, `input feature "au" (audio)`)
 	_, err = tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {"normalization": "zscore"}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
 	wantErr(t, err, status.Model, "zscore statistics")
-	_, err = tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`, `{"name": "y", "type": "category", "calibration": true}`, cityMeta)
-	wantErr(t, err, status.Model, `output feature "y"`, "calibration")
+	_, err = tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`, `{"name": "y", "type": "number", "calibration": true}`, `{"preprocessing": {}}`)
+	wantErr(t, err, status.Model, `output feature "y" (number): calibration is on: Ludwig calibrates binary and category outputs only`)
 	_, err = tryModel(`{"name": "t", "type": "text"}`, `{"str2idx": {"<PAD>": 0}, "max_sequence_length": 3, "preprocessing": {"tokenizer": "hf_tokenizer"}}`, `{"name": "y", "type": "number"}`, `{"preprocessing": {}}`)
 	wantErr(t, err, status.Model, "hf_tokenizer")
 	_, err = Parse([]byte(`{"input_features": [{"name": "x", "type": "number"}], "output_features": [{"name": "y", "type": "number"}]}`), []byte(`{"y": {}}`))
@@ -366,4 +366,80 @@ func TestCategoryCornLoss(t *testing.T) {
 		return float32Tensor([]float32{0, 0, 0, lg(0.99), lg(0.99), lg(0.99)}, 2, 3), true
 	}, 2)
 	wantErr(t, err, status.Runtime, `output feature "y" (category, corn loss): row 1: all 3 cumulative probabilities are above 0.5, so the predicted level 3 has no label`)
+}
+
+// TestCalibration: calibrated outputs divide their logits by the
+// temperature before sigmoid (binary) or softmax (category), and refuse to
+// run without one.
+func TestCalibration(t *testing.T) {
+	bin, err := tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`,
+		`{"name": "y", "type": "binary", "calibration": true}`, `{"preprocessing": {}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(bin.CalibratedOutputs()); got != "[y]" {
+		t.Errorf("calibrated outputs %s", got)
+	}
+	logits := func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{2, -0.5}, 2), true }
+	_, err = bin.Postprocess(logits, 2)
+	wantErr(t, err, status.Model, `output feature "y" (binary): calibration is on and no temperature was set`)
+	wantErr(t, bin.SetTemperatures(map[string]float32{"z": 2}), status.Model, `output feature "y" (binary): calibration is on but the model's weights have no temperature for it`)
+	wantErr(t, bin.SetTemperatures(map[string]float32{"y": 0}), status.Model, "temperature 0 is not a finite non-zero number")
+	wantErr(t, bin.SetTemperatures(map[string]float32{"y": float32(math.Inf(1))}), status.Model, "temperature +Inf")
+	if err := bin.SetTemperatures(map[string]float32{"y": 4}); err != nil {
+		t.Fatal(err)
+	}
+	cols, err := bin.Postprocess(logits, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sigmoid(2/4) and sigmoid(-0.5/4); uncalibrated they would be 0.8808 and 0.3775
+	pTrue := cols[3].Value.([]float32)
+	if cols[3].Name() != "y_probabilities_True" || !close32(float64(pTrue[0]), 0.6224593312) || !close32(float64(pTrue[1]), 0.4687906266) {
+		t.Errorf("%s %v", cols[3].Name(), pTrue)
+	}
+
+	cat, err := tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`,
+		`{"name": "y", "type": "category", "calibration": true}`, cityMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.SetTemperatures(map[string]float32{"y": 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	cols, err = cat.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{1, 0, 0}, 1, 3), true }, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := math.Exp(2)
+	probs := cols[1].Value.([][]float32)[0]
+	for i, want := range []float64{e2 / (e2 + 2), 1 / (e2 + 2), 1 / (e2 + 2)} {
+		if !close32(float64(probs[i]), want) {
+			t.Errorf("category probabilities %v, want softmax([2 0 0])", probs)
+		}
+	}
+
+	// CORN and calibration: the calibration module's softmax replaces the sigmoid.
+	corn, err := tryModel(`{"name": "x", "type": "number"}`, `{"preprocessing": {}}`,
+		`{"name": "y", "type": "category", "calibration": true, "loss": {"type": "corn"}}`, cityMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := corn.SetTemperatures(map[string]float32{"y": 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	cols, err = corn.Postprocess(func(string) (tensor.Tensor, bool) { return float32Tensor([]float32{1, 0, 0}, 1, 3), true }, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0 := e2 / (e2 + 2)
+	probs = cols[1].Value.([][]float32)[0]
+	for i, want := range []float64{p0, p0 / (e2 + 2), p0 / (e2 + 2) / (e2 + 2)} {
+		if !close32(float64(probs[i]), want) {
+			t.Errorf("corn calibrated probabilities %v", probs)
+		}
+	}
+	if got := fmt.Sprint(cols[0].Value); got != "[Rome]" { // one product above 0.5: level 1
+		t.Errorf("corn calibrated prediction %s", got)
+	}
 }

@@ -87,6 +87,23 @@ CASES = {
     },
 }
 
+# calibrated binary and category outputs (temperature scaling fit on the validation split: the
+# temperatures are weights of model.pt2, read by the loader) and a category output trained with
+# the CORN loss (cumulative probabilities)
+CASES["calibrated"] = {
+    "input_features": [
+        {"name": "num_z", "type": "number"},
+        {"name": "city", "type": "category"},
+    ],
+    "output_features": [
+        {"name": "out_bin", "type": "binary", "calibration": True},
+        {"name": "out_human", "type": "category", "calibration": True},
+        {"name": "out_cat", "type": "category", "loss": {"type": "corn"}},
+    ],
+    "combiner": {"type": "concat", "output_size": 8},
+}
+
+
 def every_type():
     """core/pyproc's tabular config (every input type) with small encoders, so the graph stays small."""
     small = {"type": "parallel_cnn", "embedding_size": 8, "num_filters": 4, "output_size": 8, "num_fc_layers": 1}
