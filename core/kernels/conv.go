@@ -4,8 +4,7 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
+		"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
@@ -175,11 +174,9 @@ type gemmFn[T float32 | float64] func(m, n, k int, a, b, c []T)
 
 // gemm32 is c (m x n) = a (m x k) times b (k x n).
 func gemm32(m, n, k int, a, b, c []float32) {
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas32.General{Rows: k, Cols: n, Stride: n, Data: b}, 0,
-		blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+	sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 }
+
 
 func gemm64(m, n, k int, a, b, c []float64) {
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,

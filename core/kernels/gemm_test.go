@@ -77,7 +77,7 @@ func TestGemm(t *testing.T) {
 // inputs x outputs): small is gemmSmallF32, gonum the serial blocks.
 func BenchmarkGemm(b *testing.B) {
 	r := rand.New(rand.NewSource(1))
-	for _, s := range [][3]int{{1, 32, 8}, {1000, 1, 8}, {1000, 19, 8}, {1000, 32, 8}, {1000, 8, 4}, {1000, 32, 64}, {1, 256, 128}, {1000, 256, 128}} {
+	for _, s := range [][3]int{{1, 32, 8}, {1000, 1, 8}, {1000, 19, 8}, {1000, 32, 8}, {1000, 8, 4}, {1000, 32, 64}, {1, 256, 128}, {4, 256, 128}, {8, 256, 128}, {16, 256, 128}, {1000, 256, 128}} {
 		m, k, n := s[0], s[1], s[2]
 		x, w, c := randF32(r, m*k), randF32(r, n*k), make([]float32, m*n)
 		b.Run(fmt.Sprintf("%dx%dx%d/small", m, k, n), func(b *testing.B) {
@@ -87,7 +87,34 @@ func BenchmarkGemm(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("%dx%dx%d/gonum", m, k, n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				gemmGonumF32(m, n, k, x, w, c, 0)
+				sgemmGonum(false, true, m, n, k, 1, x, k, w, k, 0, c, n)
+			}
+		})
+		b.Run(fmt.Sprintf("%dx%dx%d/sgemm", m, k, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sgemm(false, true, m, n, k, 1, x, k, w, k, 0, c, n)
+			}
+		})
+	}
+}
+
+// BenchmarkGemmConv times the convolutions' products (output channels x
+// kernel rows x positions, a @ b untransposed) of the text_parallel_cnn
+// fixture at batch 1000 (16,000 positions; kernel rows 32 x 2 .. 32 x 5)
+// and attention-sized ones: gonum serially against sgemm's packed kernel.
+func BenchmarkGemmConv(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	for _, s := range [][3]int{{32, 64, 16000}, {32, 160, 16000}, {32, 96, 512}, {16, 8, 16}, {64, 64, 64}} {
+		m, k, n := s[0], s[1], s[2]
+		x, w, c := randF32(r, m*k), randF32(r, k*n), make([]float32, m*n)
+		b.Run(fmt.Sprintf("%dx%dx%d/gonum", m, k, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sgemmGonum(false, false, m, n, k, 1, x, k, w, n, 0, c, n)
+			}
+		})
+		b.Run(fmt.Sprintf("%dx%dx%d/sgemm", m, k, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sgemm(false, false, m, n, k, 1, x, k, w, n, 0, c, n)
 			}
 		})
 	}
