@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/blas"
-		"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
@@ -176,7 +176,6 @@ type gemmFn[T float32 | float64] func(m, n, k int, a, b, c []T)
 func gemm32(m, n, k int, a, b, c []float32) {
 	sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 }
-
 
 func gemm64(m, n, k int, a, b, c []float64) {
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
