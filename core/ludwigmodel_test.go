@@ -504,12 +504,25 @@ func TestLudwigModelErrors(t *testing.T) {
 // records in, the full form out) on the fixture, its 5 golden rows
 // repeated; LudwigModel.predict on the same rows:
 // testdata/gen/ludwig017/bench_model_folder.py.
-func BenchmarkLudwigModel1000(b *testing.B) { benchLudwigModel(b, 1000) }
+func BenchmarkLudwigModel1000(b *testing.B) { benchLudwigModel(b, ludwigFolder, 1000) }
 
-func BenchmarkLudwigModel1(b *testing.B) { benchLudwigModel(b, 1) }
+func BenchmarkLudwigModel1(b *testing.B) { benchLudwigModel(b, ludwigFolder, 1) }
 
-func benchLudwigModel(b *testing.B, n int) {
-	raw, err := os.ReadFile(filepath.Join(ludwigFolder, "golden.json"))
+// BenchmarkLudwigFolders1000: the same whole call at 1000 rows on the
+// attention and convolution fixtures (float32 GEMMs, im2col, reductions),
+// whichever engine the build has (the Go engine runs model.pt2 either way):
+//
+//	go test ./core -run '^$' -bench LudwigFolders -cpuprofile cpu.out
+func BenchmarkLudwigFolders1000(b *testing.B) {
+	for _, name := range []string{"ft_transformer", "text_cnn"} {
+		b.Run(name, func(b *testing.B) {
+			benchLudwigModel(b, filepath.Join(golden.Root(), "ludwig_model", name), 1000)
+		})
+	}
+}
+
+func benchLudwigModel(b *testing.B, folder string, n int) {
+	raw, err := os.ReadFile(filepath.Join(folder, "golden.json"))
 	require.NoError(b, err)
 	var g ludwigGolden
 	require.NoError(b, json.Unmarshal(raw, &g))
@@ -519,7 +532,7 @@ func benchLudwigModel(b *testing.B, n int) {
 	}
 	req, err := json.Marshal(rows)
 	require.NoError(b, err)
-	m, err := core.Load(ludwigFolder, core.LoadOptions{})
+	m, err := core.Load(folder, core.LoadOptions{})
 	require.NoError(b, err)
 	defer m.Close()
 	b.ResetTimer()

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -115,10 +114,7 @@ func gemm(a *Tensor, ao int, b *Tensor, bo int, r *Tensor, ro, m, k, n int, accu
 		beta = 1
 	}
 	if a.DType == tensor.Float32 {
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-			blas32.General{Rows: m, Cols: k, Stride: k, Data: a.F32[ao : ao+m*k]},
-			blas32.General{Rows: k, Cols: n, Stride: n, Data: b.F32[bo : bo+k*n]}, float32(beta),
-			blas32.General{Rows: m, Cols: n, Stride: n, Data: r.F32[ro : ro+m*n]})
+		sgemm(false, false, m, n, k, 1, a.F32[ao:ao+m*k], k, b.F32[bo:bo+k*n], n, float32(beta), r.F32[ro:ro+m*n], n)
 		return
 	}
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,

@@ -359,6 +359,31 @@ func Unary(t *Tensor, f func(float64) float64, toFloat bool) (*Tensor, error) {
 	return r, nil
 }
 
+// Relu is torch.relu(t): t where it is greater than 0 or NaN, 0 elsewhere
+// (-0 included), in t's dtype; float32 in a typed loop, others through
+// Unary.
+func Relu(t *Tensor) (*Tensor, error) {
+	if t.DType != tensor.Float32 {
+		return Unary(t, func(x float64) float64 {
+			if x > 0 || x != x {
+				return x
+			}
+			return 0
+		}, false)
+	}
+	r, err := New(t.DType, t.Shape)
+	if err != nil {
+		return nil, err
+	}
+	out := r.F32[:len(t.F32)]
+	for i, v := range t.F32 {
+		if v > 0 || v != v {
+			out[i] = v
+		}
+	}
+	return r, nil
+}
+
 // Where is torch.where(cond, a, b).
 func Where(cond *Tensor, a, b Operand) (*Tensor, error) {
 	dt := ResultType(a, b)

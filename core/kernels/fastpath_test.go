@@ -58,3 +58,36 @@ func TestFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestRelu: the float32 loop against the definition (NaN kept, -0 and
+// negatives to +0, infinities), and float64 and int64 through Unary.
+func TestRelu(t *testing.T) {
+	nan := math.NaN()
+	in := []float64{-2, -0.0, 0, 1.5, math.Inf(1), math.Inf(-1), nan, -1e-30, 3e38}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		x, _ := New(dt, []int{3, 3})
+		for i, v := range in {
+			x.Set(i, v)
+		}
+		r, err := Relu(x)
+		if err != nil || r.DType != dt || !sameShape(r.Shape, x.Shape) {
+			t.Fatalf("%s: %v %v", dt, r, err)
+		}
+		for i, v := range in {
+			want := 0.0
+			if v > 0 || math.IsNaN(v) {
+				want = x.At(i)
+			}
+			got := r.At(i)
+			if !(got == want && !math.Signbit(got) || math.IsNaN(got) && math.IsNaN(want)) {
+				t.Fatalf("%s: relu(%v) = %v, want %v", dt, v, got, want)
+			}
+		}
+	}
+	x, _ := New(tensor.Int64, []int{2})
+	x.I64[0], x.I64[1] = -3, 4
+	r, err := Relu(x)
+	if err != nil || r.DType != tensor.Int64 || r.I64[0] != 0 || r.I64[1] != 4 {
+		t.Fatalf("int64: %v %v", r, err)
+	}
+}

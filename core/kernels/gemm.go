@@ -2,31 +2,29 @@ package kernels
 
 import (
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // Matrix products of Linear: c[m x n] (+)= x[m x k] * w[n x k]^T, row-major.
 //
-// Threads: a product runs on the caller's goroutine. gonum's Gemm splits
-// products of 4 or more 64 x 64 blocks of c across goroutines; for the
-// predictors' shapes (a few dozen outputs, up to thousands of rows) that
-// costs more in scheduling than it saves, and it would make one call use
-// every core, where a server runs concurrent calls instead (libtorch's
-// intra-op threads are set to 1 the same way). gemmF32/gemmF64 therefore
-// call gonum on sub-blocks of at most gemmRows x gemmCols, which it runs
-// serially.
+// Threads: a product runs on the caller's goroutine (sgemm's doc comment);
+// libtorch's intra-op threads are set to 1 the same way, and a server runs
+// concurrent calls instead.
 //
-// Kernel: gonum's (assembly dot products) wins from about 32 inputs up
-// (bench: go test ./core/kernels -bench Gemm); below that the call per dot
-// product dominates and gemmSmallF32, which computes four outputs per pass
-// over an input row, is faster (1000 x 1 x 8: the number encoders).
+// Kernel (bench: go test ./core/kernels -bench Gemm): from gemmPackedRows
+// rows up, sgemm's packed AVX2/FMA kernel where the CPU has it (it wins at
+// every shape measured there, 1.0-6x); below that rows are too few to repay
+// packing w, and for rows of at most gemmSmallK inputs gemmSmallF32, which
+// computes four outputs per pass over an input row, beats gonum's call per
+// dot product (1000 x 1 x 8: the number encoders); gonum otherwise.
 
 const (
 	gemmRows = 64
 	gemmCols = 3 * 64
 	// gemmSmallK is the largest k gemmSmallF32 takes.
 	gemmSmallK = 24
+	// gemmPackedRows is the fewest rows that take sgemm's packed kernel.
+	gemmPackedRows = 16
 )
 
 // gemmF32 computes c = x * w^T + beta * c (beta 0 or 1).
@@ -34,11 +32,14 @@ func gemmF32(m, n, k int, x, w, c []float32, beta float32) {
 	if gemmTrivial(m, n, k, c, beta) {
 		return
 	}
-	if k <= gemmSmallK {
+	switch {
+	case sgemmAccel && m >= gemmPackedRows:
+		sgemm(false, true, m, n, k, 1, x, k, w, k, beta, c, n)
+	case k <= gemmSmallK:
 		gemmSmallF32(m, n, k, x, w, c, beta)
-		return
+	default:
+		sgemmGonum(false, true, m, n, k, 1, x, k, w, k, beta, c, n)
 	}
-	gemmGonumF32(m, n, k, x, w, c, beta)
 }
 
 // gemmF64 is gemmF32 in float64 (always gonum's kernel, serially).
@@ -68,23 +69,14 @@ func gemmTrivial[F float32 | float64](m, n, k int, c []F, beta F) bool {
 
 // gemmBlocks calls f on the blocks (first row i, first column j, mi rows,
 // nj columns) of at most gemmRows x gemmCols of an m x n product, which
-// gonum computes serially.
+// gonum computes serially (it splits products of 4 or more 64 x 64 blocks
+// across goroutines).
 func gemmBlocks(m, n int, f func(i, j, mi, nj int)) {
 	for i := 0; i < m; i += gemmRows {
 		for j := 0; j < n; j += gemmCols {
 			f(i, j, min(gemmRows, m-i), min(gemmCols, n-j))
 		}
 	}
-}
-
-// gemmGonumF32 is gemmF32 through gonum's kernel, in serial blocks.
-func gemmGonumF32(m, n, k int, x, w, c []float32, beta float32) {
-	gemmBlocks(m, n, func(i, j, mi, nj int) {
-		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas32.General{Rows: mi, Cols: k, Stride: k, Data: x[i*k:]},
-			blas32.General{Rows: nj, Cols: k, Stride: k, Data: w[j*k:]}, beta,
-			blas32.General{Rows: mi, Cols: nj, Stride: n, Data: c[i*n+j:]})
-	})
 }
 
 // gemmSmallF32 is gemmF32 for short rows: each output is one float32

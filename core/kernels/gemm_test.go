@@ -74,10 +74,11 @@ func TestGemm(t *testing.T) {
 }
 
 // BenchmarkGemm times the kernels on the tabular predictors' shapes (rows x
-// inputs x outputs): small is gemmSmallF32, gonum the serial blocks.
+// inputs x outputs): small is gemmSmallF32, gonum the serial blocks, sgemm
+// the packed kernel (gemmF32 picks among them).
 func BenchmarkGemm(b *testing.B) {
 	r := rand.New(rand.NewSource(1))
-	for _, s := range [][3]int{{1, 32, 8}, {1000, 1, 8}, {1000, 19, 8}, {1000, 32, 8}, {1000, 8, 4}, {1000, 32, 64}, {1, 256, 128}, {1000, 256, 128}} {
+	for _, s := range [][3]int{{1, 32, 8}, {1000, 1, 8}, {1000, 19, 8}, {1000, 32, 8}, {1000, 8, 4}, {1000, 32, 64}, {1, 256, 128}, {4, 256, 128}, {8, 256, 128}, {16, 256, 128}, {1000, 256, 128}} {
 		m, k, n := s[0], s[1], s[2]
 		x, w, c := randF32(r, m*k), randF32(r, n*k), make([]float32, m*n)
 		b.Run(fmt.Sprintf("%dx%dx%d/small", m, k, n), func(b *testing.B) {
@@ -85,9 +86,44 @@ func BenchmarkGemm(b *testing.B) {
 				gemmSmallF32(m, n, k, x, w, c, 0)
 			}
 		})
-		b.Run(fmt.Sprintf("%dx%dx%d/gonum", m, k, n), func(b *testing.B) {
+		benchGonumSgemm(b, fmt.Sprintf("%dx%dx%d", m, k, n), true, m, n, k, x, w, c)
+	}
+}
+
+// BenchmarkGemmConv times the convolutions' products (output channels x
+// kernel rows x positions, a @ b untransposed) of the text_parallel_cnn
+// fixture at batch 1000 (16,000 positions in one product, and the 819 of
+// one ColBlockElements block at 32 x 5 kernel rows)
+// and attention-sized ones: gonum serially against sgemm's packed kernel.
+func BenchmarkGemmConv(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	for _, s := range [][3]int{{32, 64, 16000}, {32, 160, 819}, {32, 96, 512}, {16, 8, 16}, {64, 64, 64}} {
+		m, k, n := s[0], s[1], s[2]
+		x, w, c := randF32(r, m*k), randF32(r, k*n), make([]float32, m*n)
+		benchGonumSgemm(b, fmt.Sprintf("%dx%dx%d", m, k, n), false, m, n, k, x, w, c)
+	}
+}
+
+// benchGonumSgemm times c = x * op(w) (w n x k with transB, else k x n)
+// through gonum's serial blocks (name/gonum) and sgemm (name/sgemm: the
+// packed kernel where the CPU has it).
+func benchGonumSgemm(b *testing.B, name string, transB bool, m, n, k int, x, w, c []float32) {
+	ldb := n
+	if transB {
+		ldb = k
+	}
+	for _, accel := range []bool{false, true} {
+		label := "/gonum"
+		if accel {
+			label = "/sgemm"
+		}
+		b.Run(name+label, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				gemmGonumF32(m, n, k, x, w, c, 0)
+				if accel {
+					sgemm(false, transB, m, n, k, 1, x, k, w, ldb, 0, c, n)
+				} else {
+					sgemmGonum(false, transB, m, n, k, 1, x, k, w, ldb, 0, c, n)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
@@ -516,6 +517,9 @@ func Sum(t *Tensor, dims []int, keep bool, dt tensor.DType, mean bool) (*Tensor,
 	if err != nil {
 		return nil, err
 	}
+	if sumFastPath && sumContiguous(t, mark, r, mean) {
+		return r, nil
+	}
 	acc := make([]float64, r.Numel())
 	iacc := make([]int64, r.Numel())
 	count := make([]int, r.Numel())
@@ -539,6 +543,80 @@ func Sum(t *Tensor, dims []int, keep bool, dt tensor.DType, mean bool) (*Tensor,
 		}
 	}
 	return r, nil
+}
+
+// sumFastPath enables sumContiguous (tests clear it to compare with the
+// generic loop).
+var sumFastPath = true
+
+// sumContiguous is Sum's fast path for a floating tensor summed in its own
+// dtype over one run of adjacent dimensions (the last ones, or a middle run
+// with the trailing ones kept): t is then outer x size x inner with the
+// size elements reduced, and the loops run over contiguous memory. It
+// reports whether it applied.
+func sumContiguous(t *Tensor, mark []bool, r *Tensor, mean bool) bool {
+	if t.DType != r.DType || !IsFloat(t.DType) || t.Dim() == 0 {
+		return false
+	}
+	lo := slices.Index(mark, true)
+	hi := lo
+	for hi < len(mark) && mark[hi] {
+		hi++
+	}
+	if lo < 0 || slices.Contains(mark[hi:], true) {
+		return false
+	}
+	outer, size, inner := numel(t.Shape[:lo]), numel(t.Shape[lo:hi]), numel(t.Shape[hi:])
+	if t.DType == tensor.Float32 {
+		sumRuns(t.F32, r.F32, outer, size, inner, mean)
+	} else {
+		sumRuns(t.F64, r.F64, outer, size, inner, mean)
+	}
+	return true
+}
+
+// sumRuns sets dst[o*inner+i] to the sum (mean: the mean) of src[(o*size+s)*
+// inner+i] over s, accumulated in float64: over a contiguous row with four
+// accumulators (inner 1), otherwise row by row into inner accumulators (the
+// generic loop's order). A mean over no elements is NaN, as in torch.
+func sumRuns[F float](src, dst []F, outer, size, inner int, mean bool) {
+	div := 1.0
+	if mean {
+		div = float64(size)
+	}
+	if inner == 1 {
+		for o := range outer {
+			row := src[o*size : (o+1)*size]
+			var s0, s1, s2, s3 float64
+			p := 0
+			for ; p+4 <= len(row); p += 4 {
+				q := row[p : p+4 : p+4]
+				s0 += float64(q[0])
+				s1 += float64(q[1])
+				s2 += float64(q[2])
+				s3 += float64(q[3])
+			}
+			for _, v := range row[p:] {
+				s0 += float64(v)
+			}
+			dst[o] = F(((s0 + s1) + (s2 + s3)) / div)
+		}
+		return
+	}
+	acc := make([]float64, inner)
+	for o := range outer {
+		clear(acc)
+		for s := range size {
+			row := src[(o*size+s)*inner : (o*size+s+1)*inner]
+			for i, v := range row[:len(acc)] {
+				acc[i] += float64(v)
+			}
+		}
+		out := dst[o*inner : (o+1)*inner]
+		for i, v := range acc {
+			out[i] = F(v / div)
+		}
+	}
 }
 
 // forEachReduced calls f(source index, destination index) for every

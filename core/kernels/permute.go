@@ -1,6 +1,11 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+
+	"github.com/ludwig-infer/ludwig-infer/core/tensor"
+)
 
 // Permute is torch.permute(t, dims): a copy with the dimensions reordered
 // (dims may be negative; each dimension once).
@@ -33,20 +38,60 @@ func permute(t *Tensor, perm []int) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	// st[i]: t's stride of the dimension that becomes the result's i.
 	st := make([]int, t.Dim())
 	s := 1
 	for i := t.Dim() - 1; i >= 0; i-- {
-		st[i] = s
+		st[slices.Index(perm, i)] = s
 		s *= t.Shape[i]
 	}
-	pos := make([]int, len(shape))
-	for i := 0; i < r.Numel(); i++ {
-		src := 0
-		for k, p := range perm {
-			src += pos[k] * st[p]
+	switch t.DType {
+	case tensor.Float32:
+		gatherStrided(r.F32, t.F32, shape, st)
+	case tensor.Float64:
+		gatherStrided(r.F64, t.F64, shape, st)
+	case tensor.Int64:
+		gatherStrided(r.I64, t.I64, shape, st)
+	case tensor.Int32:
+		gatherStrided(r.I32, t.I32, shape, st)
+	case tensor.Int16:
+		gatherStrided(r.I16, t.I16, shape, st)
+	case tensor.Int8:
+		gatherStrided(r.I8, t.I8, shape, st)
+	default:
+		gatherStrided(r.U8, t.U8, shape, st)
+	}
+	return r, nil
+}
+
+// gatherStrided fills dst (row-major, shape) with dst[i_0, ..., i_k] =
+// src[sum i_j*st[j]], a row of the last dimension at a time: one copy when
+// that dimension is contiguous in src, a strided loop otherwise.
+func gatherStrided[E any](dst, src []E, shape, st []int) {
+	if len(dst) == 0 {
+		return
+	}
+	if len(shape) == 0 {
+		dst[0] = src[0]
+		return
+	}
+	last := len(shape) - 1
+	inner, step := shape[last], st[last]
+	pos := make([]int, last)
+	for o := 0; o < len(dst); o += inner {
+		base := 0
+		for k, p := range pos {
+			base += p * st[k]
 		}
-		copySpan(r, i, t, src, 1)
-		for k := len(pos) - 1; k >= 0; k-- {
+		row := dst[o : o+inner]
+		if step == 1 {
+			copy(row, src[base:base+inner])
+		} else {
+			for i := range row {
+				row[i] = src[base+i*step]
+			}
+		}
+		for k := last - 1; k >= 0; k-- {
 			pos[k]++
 			if pos[k] < shape[k] {
 				break
@@ -54,7 +99,6 @@ func permute(t *Tensor, perm []int) (*Tensor, error) {
 			pos[k] = 0
 		}
 	}
-	return r, nil
 }
 
 // Expand is Tensor.expand(sizes): t broadcast to sizes (a copy), -1

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,4 +67,70 @@ func TestExpand(t *testing.T) {
 			t.Errorf("%v: got %v, want %q", c.sizes, err, c.want)
 		}
 	}
+}
+
+// TestPermuteAll: every permutation of tensors of 0 to 4 dimensions (sizes
+// 1-4 and 0) in every dtype against the element-by-element definition
+// r[i_0, ..., i_k] = t[i at perm^-1].
+func TestPermuteAll(t *testing.T) {
+	shapes := [][]int{{}, {5}, {3, 4}, {2, 1, 3}, {2, 3, 4, 5}, {3, 0, 2}}
+	dtypes := []tensor.DType{tensor.Float32, tensor.Float64, tensor.Int64, tensor.Int32, tensor.Int16, tensor.Int8, tensor.Uint8, tensor.Bool}
+	for _, shape := range shapes {
+		for _, dt := range dtypes {
+			x, err := New(dt, shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range x.Numel() {
+				v := float64(i%101 + 1)
+				if dt == tensor.Bool {
+					v = float64(i % 2)
+				}
+				x.Set(i, v)
+			}
+			for _, perm := range permutations(len(shape)) {
+				r, err := Permute(x, perm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.DType != dt || r.Numel() != x.Numel() {
+					t.Fatalf("%v %s %v: %s %v", shape, dt, perm, r.DType, r.Shape)
+				}
+				// Walk r's indices; the source index follows perm.
+				idx := make([]int, len(shape))
+				for i := range r.Numel() {
+					src, st := 0, 1
+					for d := len(shape) - 1; d >= 0; d-- {
+						src += idx[slices.Index(perm, d)] * st
+						st *= shape[d]
+					}
+					if r.At(i) != x.At(src) {
+						t.Fatalf("%v %s %v: r[%v] = %v, want %v", shape, dt, perm, idx, r.At(i), x.At(src))
+					}
+					for k := len(idx) - 1; k >= 0; k-- {
+						idx[k]++
+						if idx[k] < r.Shape[k] {
+							break
+						}
+						idx[k] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// permutations lists every ordering of 0 .. n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for at := 0; at <= len(p); at++ {
+			q := slices.Insert(slices.Clone(p), at, n-1)
+			out = append(out, q)
+		}
+	}
+	return out
 }

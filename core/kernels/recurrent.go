@@ -4,10 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
 )
 
@@ -212,22 +208,14 @@ func (st dirState) row(t, b int) int {
 
 type float interface{ float32 | float64 }
 
-// gemmNT computes c = a (m x k) * b^T (b: n x k) + beta*c, row-major.
+// gemmNT computes c = a (m x k) * b^T (b: n x k) + beta*c, row-major, beta
+// 0 or 1 (gemmF32/gemmF64: serial).
 func gemmNT[F float](m, n, k int, a, b, c []F, beta F) {
-	if m == 0 || n == 0 {
-		return
-	}
 	switch av := any(a).(type) {
 	case []float32:
-		blas32.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas32.General{Rows: m, Cols: k, Stride: k, Data: av},
-			blas32.General{Rows: n, Cols: k, Stride: k, Data: any(b).([]float32)}, float32(beta),
-			blas32.General{Rows: m, Cols: n, Stride: n, Data: any(c).([]float32)})
+		gemmF32(m, n, k, av, any(b).([]float32), any(c).([]float32), float32(beta))
 	case []float64:
-		blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-			blas64.General{Rows: m, Cols: k, Stride: k, Data: av},
-			blas64.General{Rows: n, Cols: k, Stride: k, Data: any(b).([]float64)}, float64(beta),
-			blas64.General{Rows: m, Cols: n, Stride: n, Data: any(c).([]float64)})
+		gemmF64(m, n, k, av, any(b).([]float64), any(c).([]float64), float64(beta))
 	}
 }
 

@@ -538,7 +538,7 @@ func init() {
 		"detach":          {params: []string{"self"}, fn: identity},
 		"dropout":         {params: []string{"input", "p", "train"}, fn: dropout},
 		"feature_dropout": {params: []string{"input", "p", "train"}, fn: dropout},
-		"relu":            unaryOp(func(x float64) float64 { return relu(x) }, false),
+		"relu":            tensorOp(kernels.Relu),
 		"tanh":            tensorOp(kernels.Tanh),
 		"sigmoid":         tensorOp(kernels.Sigmoid),
 		"exp":             tensorOp(kernels.Exp),

@@ -15,13 +15,6 @@ func identity(vs []Value) (Value, error) {
 	return t, err
 }
 
-func relu(x float64) float64 {
-	if x > 0 || x != x {
-		return x
-	}
-	return 0
-}
-
 func dropout(vs []Value) (Value, error) {
 	t, err := tensorArg(vs, 0)
 	if err != nil {
