@@ -103,6 +103,10 @@ def _new_cases():
     add("calibrated", [base.number("num_in"), base.category("cat_in")],
         [base.binary("bin_out", calibration=True), base.category("cat_out", output=True, calibration=True)],
         note="binary and category outputs with calibration: true (temperature scaling fit on the validation split)")
+    add("decoder_calibration", [base.number("num_in"), base.category("cat_in")],
+        [base.category("cat_out", output=True, decoder={"type": "classifier", "vocab_size": 3,
+                                                         "calibration": "temperature_scaling"})],
+        note="the decoder's own calibration option (0.14+ configs): honoured by 0.14 only; 0.13 has no such key")
     return out
 
 

@@ -73,6 +73,10 @@ type rawFeature struct {
 	} `json:"loss"`
 	Decoder struct {
 		Type string `json:"type"`
+		// Calibration and MCDropoutSamples are decoder options from
+		// 0.14 on (classifier, mlp_classifier), honoured by 0.14 only.
+		Calibration      *string `json:"calibration"`
+		MCDropoutSamples int     `json:"mc_dropout_samples"`
 	} `json:"decoder"`
 }
 
@@ -109,7 +113,7 @@ func Parse(hyperparameters, metadata []byte) (*Model, error) {
 		m.inputs = append(m.inputs, f)
 	}
 	for _, rf := range cfg.OutputFeatures {
-		f, err := newOutput(rf, meta[rf.Name])
+		f, err := newOutput(rf, meta[rf.Name], cfg.LudwigVersion)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package pyproc
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/ludwig-infer/ludwig-infer/core/status"
 	"github.com/ludwig-infer/ludwig-infer/core/tensor"
@@ -39,7 +40,10 @@ type outputFeature struct {
 	temperature float32
 }
 
-func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
+// newOutput reads an output feature of the config; version is the config's
+// ludwig_version, for the options one release honoured (0.14's decoder
+// calibration and Monte Carlo dropout).
+func newOutput(rf rawFeature, raw []byte, version string) (*outputFeature, error) {
 	fm, err := parseMeta("output", rf.Name, rf.Type, raw)
 	if err != nil {
 		return nil, err
@@ -47,6 +51,21 @@ func newOutput(rf rawFeature, raw []byte) (*outputFeature, error) {
 	f := &outputFeature{name: rf.Name, typ: rf.Type, meta: fm, clip: rf.Clip, threshold: 0.5}
 	if rf.Threshold != nil {
 		f.threshold = *rf.Threshold
+	}
+	if strings.HasPrefix(version, "0.14.") {
+		// 0.14 builds a calibration module from the decoder's own
+		// calibration option too (the feature's wins; same weight name),
+		// and runs Monte Carlo dropout when asked; 0.15 and later keep
+		// both options in the config and ignore them.
+		if c := rf.Decoder.Calibration; c != nil && *c != "" && !rf.Calibration {
+			if *c != "temperature_scaling" {
+				return nil, f.err("decoder calibration %q: Ludwig 0.14 knows only temperature_scaling", *c)
+			}
+			rf.Calibration = true
+		}
+		if rf.Decoder.MCDropoutSamples > 0 {
+			return nil, f.err("decoder mc_dropout_samples %d: Ludwig 0.14 predicts from random dropout samples (and adds an _uncertainty column): not supported", rf.Decoder.MCDropoutSamples)
+		}
 	}
 	if rf.Calibration {
 		if rf.Type != "binary" && rf.Type != "category" {

@@ -443,3 +443,34 @@ func TestCalibration(t *testing.T) {
 		t.Errorf("corn calibrated prediction %s", got)
 	}
 }
+
+// TestDecoderCalibrationOf014: Ludwig 0.14 calibrates an output whose
+// decoder asks for it (decoder.calibration) even with the feature's
+// calibration off, and refuses Monte Carlo dropout; later releases ignore
+// both options.
+func TestDecoderCalibrationOf014(t *testing.T) {
+	parse := func(version, output string) (*Model, error) {
+		hp := fmt.Sprintf(`{"ludwig_version": %q, "model_type": "ecd", "input_features": [{"name": "x", "type": "number"}], "output_features": [%s]}`, version, output)
+		return Parse([]byte(hp), []byte(`{"x": {"preprocessing": {}}, "y": `+cityMeta+`}`))
+	}
+	const withDecoder = `{"name": "y", "type": "category", "decoder": {"type": "mlp_classifier", "calibration": "temperature_scaling", "mc_dropout_samples": 0}}`
+	for version, want := range map[string]string{"0.14.1": "[y]", "0.14.0": "[y]", "0.15.1": "[]", "0.17.10": "[]", "0.13.0": "[]"} {
+		m, err := parse(version, withDecoder)
+		if err != nil {
+			t.Fatal(version, err)
+		}
+		if got := fmt.Sprint(m.CalibratedOutputs()); got != want {
+			t.Errorf("%s: calibrated %s, want %s", version, got, want)
+		}
+	}
+	_, err := parse("0.14.1", `{"name": "y", "type": "category", "decoder": {"type": "mlp_classifier", "calibration": "matrix_scaling"}}`)
+	wantErr(t, err, status.Model, `output feature "y" (category): decoder calibration "matrix_scaling": Ludwig 0.14 knows only temperature_scaling`)
+	_, err = parse("0.14.1", `{"name": "y", "type": "category", "decoder": {"type": "mlp_classifier", "mc_dropout_samples": 8}}`)
+	wantErr(t, err, status.Model, `decoder mc_dropout_samples 8: Ludwig 0.14 predicts from random dropout samples`)
+	if _, err := parse("0.16.2", `{"name": "y", "type": "category", "decoder": {"type": "mlp_classifier", "mc_dropout_samples": 8}}`); err != nil {
+		t.Errorf("0.16.2 ignores mc_dropout_samples: %v", err)
+	}
+	if _, err := parse("0.14.1", `{"name": "y", "type": "category", "decoder": {"type": "classifier", "calibration": null}}`); err != nil {
+		t.Errorf("null decoder calibration: %v", err)
+	}
+}
