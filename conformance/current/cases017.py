@@ -116,3 +116,11 @@ def build():
 
 
 CASES = build()
+
+# QUICK is the subset `run.sh --quick` trains (the one .ci/run runs, about 3 minutes of training):
+# every input type but image and audio (ecd_all_inputs), every output type (tabular), the
+# ft_transformer, concat, tabnet and transformer combiners, the parallel_cnn, rnn and transformer
+# text encoders, calibrated and CORN outputs, missing values and outliers.
+QUICK = ["ecd_all_inputs", "tabular", "tabnet", "combiner_concat", "combiner_transformer",
+         "text_space", "text_rnn", "text_transformer", "calibrated", "missing_category",
+         "number_outliers"]

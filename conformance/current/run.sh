@@ -11,6 +11,7 @@
 #                                              LudwigModel.predict; cached per case), build the
 #                                              static no-libtorch ludwig-infer, compare
 #   conformance/current/run.sh CASE...         only these cases (cases017.py)
+#   conformance/current/run.sh --quick ...     only cases017.QUICK (11 cases, what .ci/run runs)
 #   conformance/current/run.sh --retrain ...   retrain even when a case's cache is current
 #   conformance/current/run.sh --timing ...    also time ludwig-infer predict (one process per call)
 #   conformance/current/run.sh --cli-probe ... also run `ludwig export_model -f torch_export` and
@@ -33,7 +34,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONF=$(dirname "$HERE")
 ROOT=$(dirname "$CONF")
 VERSION=0.17.10
-RETRAIN=() TIMING=() PROBE=() CASES=()
+RETRAIN=() TIMING=() PROBE=() CASES=() QUICK=0
 while [ $# -gt 0 ]; do
   a=$1; shift
   case "$a" in
@@ -42,11 +43,16 @@ while [ $# -gt 0 ]; do
     --retrain) RETRAIN=(--retrain) ;;
     --timing) TIMING=(--timing) ;;
     --cli-probe) PROBE=(--cli-probe) ;;
+    --quick) QUICK=1 ;;
     --list) cd "$HERE" && python3 -c 'import cases017; print("\n".join(c["name"] + "\t" + c.get("note", "") for c in cases017.CASES))'; exit 0 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) CASES+=("$a") ;;
   esac
 done
+if [ "$QUICK" = 1 ]; then
+  [ ${#CASES[@]} -eq 0 ] || { echo "conformance: --quick takes no case names" >&2; exit 2; }
+  read -r -a CASES <<< "$(cd "$HERE" && python3 -c 'import cases017; print(" ".join(cases017.QUICK))')"
+fi
 PROFILE=$CONF/profiles/$VERSION
 VENV=${LI_CONFORMANCE_VENV_CURRENT:-$HOME/.cache/ludwig-infer/ludwig-$VERSION-venv}
 WORK=$CONF/work-$VERSION

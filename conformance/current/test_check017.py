@@ -8,6 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cases017  # noqa: E402
 import check017  # noqa: E402
 
 OUTPUTS = {"bin_out": "binary", "cat_out": "category", "txt_out": "text", "num_out": "number"}
@@ -104,3 +105,20 @@ def test_row_count_and_missing_column():
 def test_owner_prefers_longest_name():
     assert check017.owner({"a": "binary", "a_b": "category"}, "a_b_predictions") == "a_b"
     assert check017.owner({"a": "binary"}, "zz_predictions") is None
+
+
+def test_quick_subset_covers_the_issue():
+    """run.sh --quick (.ci/run) trains cases017.QUICK: every name is a case, and together they
+    cover every input type but image and audio, every output type, the four combiners and three
+    text encoders issue 18 names."""
+    by_name = {c["name"]: c for c in cases017.CASES}
+    assert [n for n in cases017.QUICK if n not in by_name] == []
+    quick = [by_name[n] for n in cases017.QUICK]
+    ins = {f["type"] for c in quick for f in c["inputs"]}
+    outs = {f["type"] for c in quick for f in c["outputs"]}
+    assert ins >= {"binary", "number", "category", "set", "bag", "text", "sequence", "vector", "date", "h3", "timeseries"}
+    assert outs >= {"binary", "number", "category", "set", "sequence", "text", "vector"}
+    combiners = {(c.get("combiner") or {}).get("type") for c in quick}
+    assert combiners >= {"concat", "tabnet", "transformer"}  # ft_transformer: 0.17's default for 3+ inputs (ecd_all_inputs, tabular)
+    encoders = {f.get("encoder", {}).get("type") for c in quick for f in c["inputs"] if f["type"] == "text"}
+    assert encoders >= {"parallel_cnn", "rnn", "transformer"}
