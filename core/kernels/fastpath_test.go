@@ -91,3 +91,54 @@ func TestRelu(t *testing.T) {
 		t.Fatalf("int64: %v %v", r, err)
 	}
 }
+
+// TestLayerNormFastPath: LayerNorm's float32 loop gives bit for bit what
+// its element-by-element loop gives (reached with float64 weights holding
+// the same values), with and without weight and bias, and the expected
+// normalisation of a known row.
+func TestLayerNormFastPath(t *testing.T) {
+	x, _ := New(tensor.Float32, []int{3, 5})
+	for i := range x.F32 {
+		x.F32[i] = float32(math.Sin(float64(i)*1.7) * 3)
+	}
+	w32, _ := New(tensor.Float32, []int{5})
+	b32, _ := New(tensor.Float32, []int{5})
+	for i := range w32.F32 {
+		w32.F32[i], b32.F32[i] = float32(0.5+0.3*float64(i)), float32(-0.1*float64(i))
+	}
+	w64, _ := To(w32, tensor.Float64, true)
+	b64, _ := To(b32, tensor.Float64, true)
+	for _, c := range []struct {
+		name           string
+		w, b, wRef, bR *Tensor
+	}{{"weight and bias", w32, b32, w64, b64}, {"weight", w32, nil, w64, nil}, {"bias", nil, b32, nil, b64}} {
+		fast, err := LayerNorm(x, []int{5}, c.w, c.b, 1e-5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := LayerNorm(x, []int{5}, c.wRef, c.bR, 1e-5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range fast.F32 {
+			if fast.F32[i] != ref.F32[i] {
+				t.Fatalf("%s [%d]: %v, element-by-element %v", c.name, i, fast.F32[i], ref.F32[i])
+			}
+		}
+	}
+	// No weight or bias: the row 1..5 has mean 3 and variance 2.
+	row := &Tensor{DType: tensor.Float32, Shape: []int{1, 5}, F32: []float32{1, 2, 3, 4, 5}}
+	got, err := LayerNorm(row, []int{5}, nil, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got.F32 {
+		want := (float64(i) - 2) / math.Sqrt(2)
+		if math.Abs(float64(v)-want) > 1e-6 {
+			t.Errorf("[%d] = %v, want %v", i, v, want)
+		}
+	}
+	if row.F32[0] != 1 {
+		t.Errorf("the input was changed: %v", row.F32)
+	}
+}

@@ -831,6 +831,10 @@ func LayerNorm(x *Tensor, normShape []int, w, b *Tensor, eps float64) (*Tensor, 
 	if err != nil {
 		return nil, err
 	}
+	if r.DType == tensor.Float32 && (w == nil || w.DType == tensor.Float32) && (b == nil || b.DType == tensor.Float32) && n > 0 {
+		layerNormF32(r.F32, n, w, b, eps)
+		return r, nil
+	}
 	for base := 0; base+n <= r.Numel() && n > 0; base += n {
 		mean, sq := 0.0, 0.0
 		for k := 0; k < n; k++ {
@@ -854,6 +858,35 @@ func LayerNorm(x *Tensor, normShape []int, w, b *Tensor, eps float64) (*Tensor, 
 		}
 	}
 	return r, nil
+}
+
+// layerNormF32 is LayerNorm's loop on float32 data in place, with the
+// same float64 arithmetic in the same order (identical results), reading
+// the slices directly.
+func layerNormF32(r []float32, n int, w, b *Tensor, eps float64) {
+	for base := 0; base+n <= len(r); base += n {
+		row := r[base : base+n]
+		mean, sq := 0.0, 0.0
+		for _, x := range row {
+			mean += float64(x)
+		}
+		mean /= float64(n)
+		for _, x := range row {
+			d := float64(x) - mean
+			sq += d * d
+		}
+		inv := 1 / math.Sqrt(sq/float64(n)+eps)
+		for k, x := range row {
+			v := (float64(x) - mean) * inv
+			if w != nil {
+				v *= float64(w.F32[k])
+			}
+			if b != nil {
+				v += float64(b.F32[k])
+			}
+			row[k] = float32(v)
+		}
+	}
 }
 
 // BatchNorm is torch.batch_norm in eval mode: per-channel (dim 1)

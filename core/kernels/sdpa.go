@@ -52,37 +52,59 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool, scale float64
 	if err != nil {
 		return nil, err
 	}
+	d := sdpaDims{batches: numel(lead), L: L, S: S, E: E, Ev: Ev, causal: causal, scale: scale, mask: mask, maskIdx: maskIdx}
+	if q.DType == tensor.Float32 {
+		sdpaRows(d, q.F32, k.F32, v.F32, out.F32)
+	} else {
+		sdpaRows(d, q.F64, k.F64, v.F64, out.F64)
+	}
+	return out, nil
+}
+
+// sdpaDims are the sizes and options of one ScaledDotProductAttention call.
+type sdpaDims struct {
+	batches, L, S, E, Ev int
+	causal               bool
+	scale                float64
+	mask                 *Tensor // nil: none
+	maskIdx              []int   // mask element of each [batch, L, S] position
+}
+
+// sdpaRows computes ScaledDotProductAttention on contiguous data of one
+// float type (the element type's slices directly: no per-element dtype
+// switch), in float64 as the doc comment says.
+func sdpaRows[T float32 | float64](d sdpaDims, q, k, v, out []T) {
+	L, S, E, Ev := d.L, d.S, d.E, d.Ev
 	scores := make([]float64, S)
 	acc := make([]float64, Ev)
-	batches := numel(lead)
-	for b := 0; b < batches; b++ {
+	for b := 0; b < d.batches; b++ {
 		for i := 0; i < L; i++ {
-			qb := (b*L + i) * E
+			qrow := q[(b*L+i)*E : (b*L+i+1)*E]
 			m := math.Inf(-1)
 			for j := 0; j < S; j++ {
 				s := math.Inf(-1)
-				keep := !causal || j <= i
-				if keep && maskIdx != nil {
-					mi := maskIdx[(b*L+i)*S+j]
-					if mask.DType == tensor.Bool {
-						keep = mask.U8[mi] != 0
+				keep := !d.causal || j <= i
+				if keep && d.maskIdx != nil {
+					mi := d.maskIdx[(b*L+i)*S+j]
+					if d.mask.DType == tensor.Bool {
+						keep = d.mask.U8[mi] != 0
 					}
 					if keep {
 						s = 0
-						if mask.DType != tensor.Bool {
-							s = mask.At(mi)
+						if d.mask.DType != tensor.Bool {
+							s = d.mask.At(mi)
 						}
 					}
 				} else if keep {
 					s = 0
 				}
 				if keep {
-					kb := (b*S + j) * E
+					krow := k[(b*S+j)*E : (b*S+j+1)*E]
 					dot := 0.0
-					for e := 0; e < E; e++ {
-						dot += q.At(qb+e) * k.At(kb+e)
+					for e, qe := range qrow {
+						dot += float64(qe) * float64(krow[e])
 					}
-					s += dot * scale
+					s += dot * d.scale
 				}
 				scores[j] = s
 				m = math.Max(m, s)
@@ -97,16 +119,15 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool, scale float64
 			}
 			for j := 0; j < S; j++ {
 				w := scores[j] / sum
-				vb := (b*S + j) * Ev
-				for e := 0; e < Ev; e++ {
-					acc[e] += w * v.At(vb+e)
+				vrow := v[(b*S+j)*Ev : (b*S+j+1)*Ev]
+				for e, ve := range vrow {
+					acc[e] += w * float64(ve)
 				}
 			}
-			ob := (b*L + i) * Ev
-			for e := 0; e < Ev; e++ {
-				out.Set(ob+e, acc[e])
+			orow := out[(b*L+i)*Ev : (b*L+i+1)*Ev]
+			for e := range orow {
+				orow[e] = T(acc[e])
 			}
 		}
 	}
-	return out, nil
 }
