@@ -170,7 +170,7 @@ run_tests() {
   if [ -d bindings/python/tests ]; then
     log "Python tests"
     python3 -m pytest -q bindings/python/tests || failed+=("Python tests")
-    log "the conformance suites' own rules (standard library + pytest; no Ludwig)"
+    log "the current-Ludwig conformance suite's comparison rules (standard library + pytest; no Ludwig)"
     python3 -m pytest -q conformance/current/test_check017.py || failed+=("conformance rules")
     log "Python goldens with the library without libtorch (build/nolibtorch)"
     LI_NOLIBTORCH=1 LUDWIG_INFER_LIB="$BUILD/nolibtorch/libludwiginfer.so" python3 -m pytest -q bindings/python/tests/test_goldens.py ||

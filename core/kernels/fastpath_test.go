@@ -92,15 +92,18 @@ func TestRelu(t *testing.T) {
 	}
 }
 
-// TestLayerNormFastPath: LayerNorm's float32 loop gives bit for bit what
-// its element-by-element loop gives (reached with float64 weights holding
-// the same values), with and without weight and bias, and the expected
-// normalisation of a known row.
-func TestLayerNormFastPath(t *testing.T) {
-	x, _ := New(tensor.Float32, []int{3, 5})
-	for i := range x.F32 {
-		x.F32[i] = float32(math.Sin(float64(i)*1.7) * 3)
+// TestLayerNormDTypes: LayerNorm computes in float64 whatever the dtype:
+// a float32 input gives bit for bit the float64 result of the same values
+// rounded once; an integer input the float64 result stored as Set stores
+// it; weights and bias of either float dtype give the same result; a known
+// row gives its expected normalisation; the input is left unchanged; a
+// weight shorter than normalized_shape is an error.
+func TestLayerNormDTypes(t *testing.T) {
+	x32, _ := New(tensor.Float32, []int{3, 5})
+	for i := range x32.F32 {
+		x32.F32[i] = float32(math.Sin(float64(i)*1.7) * 3)
 	}
+	x64, _ := To(x32, tensor.Float64, true)
 	w32, _ := New(tensor.Float32, []int{5})
 	b32, _ := New(tensor.Float32, []int{5})
 	for i := range w32.F32 {
@@ -108,25 +111,64 @@ func TestLayerNormFastPath(t *testing.T) {
 	}
 	w64, _ := To(w32, tensor.Float64, true)
 	b64, _ := To(b32, tensor.Float64, true)
+	norm := func(x, w, b *Tensor) *Tensor {
+		t.Helper()
+		r, err := LayerNorm(x, []int{5}, w, b, 1e-5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
 	for _, c := range []struct {
-		name           string
-		w, b, wRef, bR *Tensor
-	}{{"weight and bias", w32, b32, w64, b64}, {"weight", w32, nil, w64, nil}, {"bias", nil, b32, nil, b64}} {
-		fast, err := LayerNorm(x, []int{5}, c.w, c.b, 1e-5)
-		if err != nil {
-			t.Fatal(err)
+		name         string
+		w, b, w2, b2 *Tensor
+	}{{"weight and bias", w32, b32, w64, b64}, {"weight", w32, nil, w64, nil}, {"bias", nil, b32, nil, b64}, {"neither", nil, nil, nil, nil}} {
+		got, ref, mixed := norm(x32, c.w, c.b), norm(x64, c.w, c.b), norm(x32, c.w2, c.b2)
+		for i := range ref.F64 { // the formula, written out
+			rowv := x64.F64[i/5*5 : i/5*5+5]
+			mean, sq := 0.0, 0.0
+			for _, v := range rowv {
+				mean += v / 5
+			}
+			for _, v := range rowv {
+				sq += (v - mean) * (v - mean) / 5
+			}
+			want := (x64.F64[i] - mean) / math.Sqrt(sq+1e-5)
+			if c.w != nil {
+				want *= w64.F64[i%5]
+			}
+			if c.b != nil {
+				want += b64.F64[i%5]
+			}
+			if math.Abs(ref.F64[i]-want) > 1e-12 {
+				t.Fatalf("%s [%d]: %v, want %v", c.name, i, ref.F64[i], want)
+			}
 		}
-		ref, err := LayerNorm(x, []int{5}, c.wRef, c.bR, 1e-5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range fast.F32 {
-			if fast.F32[i] != ref.F32[i] {
-				t.Fatalf("%s [%d]: %v, element-by-element %v", c.name, i, fast.F32[i], ref.F32[i])
+		for i := range got.F32 {
+			if got.F32[i] != float32(ref.F64[i]) || mixed.F32[i] != got.F32[i] {
+				t.Fatalf("%s [%d]: float32 %v, float64 %v, float64 weights %v", c.name, i, got.F32[i], ref.F64[i], mixed.F32[i])
 			}
 		}
 	}
-	// No weight or bias: the row 1..5 has mean 3 and variance 2.
+	xi, _ := New(tensor.Int64, []int{2, 5})
+	for i := range xi.I64 {
+		xi.I64[i] = int64(i * i)
+	}
+	xf, _ := To(xi, tensor.Float64, true)
+	big, _ := New(tensor.Float64, []int{5})
+	for i := range big.F64 {
+		big.F64[i] = 10
+	}
+	gi, gf := norm(xi, big, nil), norm(xf, big, nil)
+	if gi.DType != tensor.Int64 {
+		t.Fatalf("int64 input gave %s", gi.DType)
+	}
+	for i := range gi.I64 {
+		if gi.I64[i] != floatToInt(gf.F64[i]) {
+			t.Fatalf("int64 [%d]: %d, want %d", i, gi.I64[i], floatToInt(gf.F64[i]))
+		}
+	}
+	// The row 1..5 has mean 3 and variance 2.
 	row := &Tensor{DType: tensor.Float32, Shape: []int{1, 5}, F32: []float32{1, 2, 3, 4, 5}}
 	got, err := LayerNorm(row, []int{5}, nil, nil, 0)
 	if err != nil {
@@ -140,5 +182,9 @@ func TestLayerNormFastPath(t *testing.T) {
 	}
 	if row.F32[0] != 1 {
 		t.Errorf("the input was changed: %v", row.F32)
+	}
+	short, _ := New(tensor.Float32, []int{4})
+	if _, err := LayerNorm(row, []int{5}, short, nil, 0); err == nil || err.Error() != "layer_norm: weight or bias of shape [4] for normalized_shape [5]" {
+		t.Errorf("short weight: %v", err)
 	}
 }

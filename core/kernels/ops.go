@@ -831,40 +831,47 @@ func LayerNorm(x *Tensor, normShape []int, w, b *Tensor, eps float64) (*Tensor, 
 	if err != nil {
 		return nil, err
 	}
-	if r.DType == tensor.Float32 && (w == nil || w.DType == tensor.Float32) && (b == nil || b.DType == tensor.Float32) && n > 0 {
-		layerNormF32(r.F32, n, w, b, eps)
-		return r, nil
+	for _, p := range []*Tensor{w, b} {
+		if p != nil && p.Numel() < n {
+			return nil, fmt.Errorf("layer_norm: weight or bias of shape %v for normalized_shape %v", p.Shape, normShape)
+		}
 	}
-	for base := 0; base+n <= r.Numel() && n > 0; base += n {
-		mean, sq := 0.0, 0.0
-		for k := 0; k < n; k++ {
-			mean += r.At(base + k)
+	wv, bv := layerNormParam(w, n), layerNormParam(b, n)
+	switch r.DType {
+	case tensor.Float32:
+		layerNormRows(r.F32, n, wv, bv, eps)
+	case tensor.Float64:
+		layerNormRows(r.F64, n, wv, bv, eps)
+	default: // an integer input (torch refuses one): computed in float64, stored as Set stores
+		f, err := To(r, tensor.Float64, true)
+		if err != nil {
+			return nil, err
 		}
-		mean /= float64(n)
-		for k := 0; k < n; k++ {
-			d := r.At(base+k) - mean
-			sq += d * d
-		}
-		inv := 1 / math.Sqrt(sq/float64(n)+eps)
-		for k := 0; k < n; k++ {
-			v := (r.At(base+k) - mean) * inv
-			if w != nil {
-				v *= w.At(k)
-			}
-			if b != nil {
-				v += b.At(k)
-			}
-			r.Set(base+k, v)
+		layerNormRows(f.F64, n, wv, bv, eps)
+		for i, v := range f.F64 {
+			r.Set(i, v)
 		}
 	}
 	return r, nil
 }
 
-// layerNormF32 is LayerNorm's loop on float32 data in place, with the
-// same float64 arithmetic in the same order (identical results), reading
-// the slices directly.
-func layerNormF32(r []float32, n int, w, b *Tensor, eps float64) {
-	for base := 0; base+n <= len(r); base += n {
+// layerNormParam returns the first n elements of LayerNorm's weight or
+// bias as float64 (nil for none).
+func layerNormParam(t *Tensor, n int) []float64 {
+	if t == nil {
+		return nil
+	}
+	v := make([]float64, n)
+	for k := range v {
+		v[k] = t.At(k)
+	}
+	return v
+}
+
+// layerNormRows normalises each run of n elements of r in place,
+// computing in float64 and rounding to r's type once per element.
+func layerNormRows[T float32 | float64](r []T, n int, w, b []float64, eps float64) {
+	for base := 0; n > 0 && base+n <= len(r); base += n {
 		row := r[base : base+n]
 		mean, sq := 0.0, 0.0
 		for _, x := range row {
@@ -879,12 +886,12 @@ func layerNormF32(r []float32, n int, w, b *Tensor, eps float64) {
 		for k, x := range row {
 			v := (float64(x) - mean) * inv
 			if w != nil {
-				v *= float64(w.F32[k])
+				v *= w[k]
 			}
 			if b != nil {
-				v += float64(b.F32[k])
+				v += b[k]
 			}
-			row[k] = float32(v)
+			row[k] = T(v)
 		}
 	}
 }
